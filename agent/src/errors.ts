@@ -1,0 +1,14 @@
+/**
+ * An error the user can act on. `code` is stable (documented, matched by tests and the server);
+ * the message says what went wrong and how to fix it. The CLI turns it into an exit code.
+ */
+export class AgentError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "AgentError";
+  }
+}

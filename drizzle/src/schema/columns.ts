@@ -1,0 +1,10 @@
+import { timestamp } from "drizzle-orm/pg-core";
+
+/** The timestamps every table carries. */
+export const timestamps = {
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
+};

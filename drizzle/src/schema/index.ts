@@ -1,0 +1,6 @@
+export * from "./agents";
+export * from "./auth";
+export * from "./epoch-metrics";
+export * from "./projects";
+export * from "./run-events";
+export * from "./runs";

@@ -1,0 +1,85 @@
+import type { ModelAnalysisRecord, RunConfig } from "@ai623/shared";
+import { runStatuses } from "@ai623/shared";
+import { relations, sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { agents } from "./agents";
+import { users } from "./auth";
+import { timestamps } from "./columns";
+import { epochMetrics } from "./epoch-metrics";
+import { projects } from "./projects";
+import { runEvents } from "./run-events";
+
+export const runStatus = pgEnum("run_status", runStatuses);
+
+export const runs = pgTable(
+  "runs",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    /** Denormalised from the project so list filters stay one index scan. */
+    ownerId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    /** Validated by `runConfigSchema` before it is written; every default filled in. */
+    config: jsonb().$type<RunConfig>().notNull(),
+    tags: text().array().notNull().default(sql`'{}'::text[]`),
+    status: runStatus().notNull().default("queued"),
+    priority: integer().notNull().default(0),
+    requiresGpu: boolean().notNull().default(false),
+    attempt: integer().notNull().default(1),
+    maxAttempts: integer().notNull().default(3),
+    agentId: uuid().references(() => agents.id, { onDelete: "set null" }),
+    leaseExpiresAt: timestamp({ withTimezone: true }),
+    cancelRequested: boolean().notNull().default(false),
+    checkpointEpoch: integer(),
+    checkpointSha256: text(),
+    // model analysis, computed from the config when the run is created
+    totalParams: bigint({ mode: "number" }),
+    trainableParams: bigint({ mode: "number" }),
+    flops: bigint({ mode: "number" }),
+    analysis: jsonb().$type<ModelAnalysisRecord>(),
+    // what the agent reported when training started
+    backend: text(),
+    device: text(),
+    prefixCached: boolean(),
+    // results, kept current as epochs arrive
+    epochsRecorded: integer().notNull().default(0),
+    bestValAcc: doublePrecision(),
+    bestEpoch: integer(),
+    errorCode: text(),
+    error: text(),
+    startedAt: timestamp({ withTimezone: true }),
+    finishedAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index("runs_queue_idx").on(t.status, t.priority.desc(), t.createdAt, t.id),
+    index("runs_owner_created_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
+    index("runs_project_idx").on(t.projectId),
+    index("runs_agent_idx").on(t.agentId),
+    index("runs_lease_idx").on(t.leaseExpiresAt),
+  ],
+);
+
+export const runsRelations = relations(runs, ({ one, many }) => ({
+  project: one(projects, { fields: [runs.projectId], references: [projects.id] }),
+  owner: one(users, { fields: [runs.ownerId], references: [users.id] }),
+  agent: one(agents, { fields: [runs.agentId], references: [agents.id] }),
+  metrics: many(epochMetrics),
+  events: many(runEvents),
+}));
