@@ -120,6 +120,7 @@ describe("trade-off pick", () => {
     const pick = getFinding(eff, "efficiency.trade-off");
     expect(pick.runIds).toEqual(["pretrained-final_block", "pretrained-full"]);
     expect(pick.text).toContain('It gives up 1.00 pts to "pretrained full" (78.50 %) for 3.85× fewer trainable params');
+    expect(pick.text).toContain("Wall time: 1 h 15 min against 3 h 20 min.");
 
     const far = getSection(generateComparisonReport(fullWins), "cifar100", "efficiency");
     expect(getFinding(far, "efficiency.trade-off").runIds[0]).toBe("pretrained-full");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generateComparisonReport } from "./report";
 import { BASE_FLOPS, DOWNSAMPLE_MACS, LAYER3_0_DOWNSAMPLE_PARAMS, makeRun, makeStudyRuns } from "./test-fixtures";
 import { getFinding, getSection, tableTexts } from "./test-helpers";
+import { comparisonReportSchema } from "./types";
 
 describe("the study's published numbers", () => {
   const report = generateComparisonReport(makeStudyRuns());
@@ -136,6 +137,16 @@ describe("edge cases", () => {
     expect(tableTexts(eff).map((r) => r[0])).toEqual(["a"]);
     expect(getFinding(eff, "efficiency.missing").runIds).toEqual(["b"]);
     expect(report.caveats.find((c) => c.id === "caveat.no-analysis")?.runIds).toEqual(["b"]);
+  });
+
+  it("rejects options that make no sense, naming the field", () => {
+    expect(() => generateComparisonReport([], { noiseFloor: -1 })).toThrow(/Invalid report options: noiseFloor/);
+  });
+
+  it("produces a report that survives JSON and validates against its schema (share snapshots)", () => {
+    const report = generateComparisonReport(makeStudyRuns());
+    const back = comparisonReportSchema.parse(JSON.parse(JSON.stringify(report)));
+    expect(back).toEqual(report);
   });
 
   it("does not change its input", () => {

@@ -10,7 +10,7 @@ import { type DatasetId, datasetIds } from "../run-config";
 import { detectCaveats } from "./caveats";
 import { runLabel } from "./cohorts";
 import { datasetLabel, formatPct, joinList, plural } from "./format";
-import type { ComparisonInput, ComparisonRun } from "./input";
+import { AnalysisInputError, type ComparisonInput, type ComparisonRun } from "./input";
 import type { SectionContext } from "./sections/context";
 import { buildDynamicsSection } from "./sections/dynamics";
 import { buildEfficiencySection } from "./sections/efficiency";
@@ -27,6 +27,7 @@ import {
   type ExcludedRun,
   type ReportOptions,
   type ReportSection,
+  reportOptionsSchema,
 } from "./types";
 
 type SectionBuilder = (runs: readonly RunSummary[], ctx: SectionContext) => ReportSection | null;
@@ -42,6 +43,13 @@ const sectionBuilders: SectionBuilder[] = [
   buildDynamicsSection,
 ];
 
+function parseReportOptions(options: Partial<ReportOptions>): ReportOptions {
+  const parsed = reportOptionsSchema.safeParse({ ...defaultReportOptions, ...options });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  throw new AnalysisInputError(`Invalid report options: ${problems.join("; ")}`);
+}
+
 function excludeReason(run: ComparisonRun): string {
   if (run.status === "failed")
     return run.error ? `failed before its first epoch: ${run.error}` : "failed before its first epoch";
@@ -53,7 +61,7 @@ export function generateComparisonReport(
   runs: ComparisonInput,
   options: Partial<ReportOptions> = {},
 ): ComparisonReport {
-  const opts: ReportOptions = { ...defaultReportOptions, ...options };
+  const opts = parseReportOptions(options);
   const excluded: ExcludedRun[] = [];
   const byDataset = new Map<DatasetId, RunSummary[]>();
   for (const run of runs) {

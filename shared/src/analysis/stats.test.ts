@@ -53,7 +53,8 @@ describe("run summary", () => {
     expect(s.epochsDone).toBe(30);
     expect(s.overfitGap).toBeCloseTo(0.05, 10);
     expect(s.efficiency).toBeCloseTo(3.451, 3);
-    expect(s.wallSeconds).toBe(30 * 120);
+    expect(s.wallSeconds).toBe(30 * 60);
+    expect(s.meanImagesPerSec).toBeCloseTo(50_000 / 60, 6);
   });
 
   it("is null for a run with no epochs", () => {

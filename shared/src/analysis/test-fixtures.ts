@@ -15,10 +15,18 @@ export interface CurveSpec {
   finalGap?: number;
   /** Val acc lost per epoch after the peak. */
   decay?: number;
+  epochSeconds?: number;
 }
 
 /** A rising val-acc curve that hits exactly `best` at `bestEpoch`, then slowly decays. */
-export function makeCurve({ best, epochs, bestEpoch, finalGap = 0.03, decay = 0.001 }: CurveSpec): EpochMetrics[] {
+export function makeCurve({
+  best,
+  epochs,
+  bestEpoch,
+  finalGap = 0.03,
+  decay = 0.001,
+  epochSeconds = 60,
+}: CurveSpec): EpochMetrics[] {
   const peak = bestEpoch ?? Math.max(1, epochs - (epochs > 3 ? 1 : 0));
   return Array.from({ length: epochs }, (_, i) => {
     const epoch = i + 1;
@@ -36,8 +44,8 @@ export function makeCurve({ best, epochs, bestEpoch, finalGap = 0.03, decay = 0.
       valLoss: -Math.log(Math.max(valAcc, 0.01)),
       valAcc,
       lr: 1e-3,
-      epochSeconds: 120,
-      imagesPerSec: 400,
+      epochSeconds,
+      imagesPerSec: 50_000 / epochSeconds,
       peakMemoryMb: null,
     };
   });
@@ -97,7 +105,9 @@ export interface RunSpec extends Partial<Omit<CurveSpec, "epochs">> {
 
 export function makeRun(spec: RunSpec): ComparisonRun {
   const config = parseRunConfig(spec.config);
-  const full = makeCurve({ ...spec, epochs: config.epochs, best: spec.best });
+  // More trainable layers, slower epochs (a backward pass through them).
+  const epochSeconds = { head_only: 60, final_block: 150, full: 400 }[config.freezeMode];
+  const full = makeCurve({ epochSeconds, ...spec, epochs: config.epochs, best: spec.best });
   const metrics = spec.epochsDone == null ? full : full.slice(0, spec.epochsDone);
   return {
     id: spec.id,

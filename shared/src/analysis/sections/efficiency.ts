@@ -1,6 +1,7 @@
 import { runLabel } from "../cohorts";
 import {
   cell,
+  formatDuration,
   formatEfficiency,
   formatInt,
   formatMillions,
@@ -44,7 +45,13 @@ function describeTradeOff(t: TradeOff, options: ReportOptions): string {
       ? `${base}; no other run comes that close, so the most accurate run is the pick.`
       : `${base}; it is also the most accurate of the ${t.candidates.length} runs in that band.`;
   }
-  return `${base}. It gives up ${formatPtsAbs(mostAccurate.bestValAcc - pick.bestValAcc)} to ${runLabel(mostAccurate)} (${formatPct(mostAccurate.bestValAcc)}) for ${formatRatio(mostAccurate.trainableParams! / pick.trainableParams!)} fewer trainable params.`;
+  const time =
+    pick.wallSeconds != null &&
+    mostAccurate.wallSeconds != null &&
+    pick.run.prefixCached === mostAccurate.run.prefixCached
+      ? ` Wall time: ${formatDuration(pick.wallSeconds)} against ${formatDuration(mostAccurate.wallSeconds)}.`
+      : "";
+  return `${base}. It gives up ${formatPtsAbs(mostAccurate.bestValAcc - pick.bestValAcc)} to ${runLabel(mostAccurate)} (${formatPct(mostAccurate.bestValAcc)}) for ${formatRatio(mostAccurate.trainableParams! / pick.trainableParams!)} fewer trainable params.${time}`;
 }
 
 /** The study's efficiency score (best val acc ÷ trainable params in millions) and the trade-off pick. */
