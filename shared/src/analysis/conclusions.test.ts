@@ -85,7 +85,7 @@ describe("which layers transfer depends on the head_only / final_block / full ga
     const report = generateComparisonReport(studyLike);
     const transfer = getSection(report, "cifar100", "transfer");
     expect(transfer.headline).toMatch(
-      /^Conv1–layer3 transfer as they are \(fine-tuning them changes accuracy by \+0\.50 pts\)/,
+      /^The early layers \(conv1–layer3\) transfer as they are \(fine-tuning them changes accuracy by \+0\.50 pts\)/,
     );
     expect(transfer.headline).toContain("layer4 is task-specific: retraining it adds 7.29 pts");
     // random gains far more from layer4 (+19.2) than pretrained (+7.29): earlier layers carry the transfer

@@ -1,4 +1,4 @@
-export { datasetLabel, formatEfficiency, formatPct, formatPts } from "./format";
+export { formatEfficiency } from "./format";
 export * from "./input";
 export * from "./markdown";
 export * from "./report";

@@ -106,8 +106,13 @@ function describeLeaders(byDataset: ReadonlyMap<DatasetId, RunSummary[]>, exclud
   const parts = [...byDataset].map(([dataset, group]) => {
     const best = Math.max(...group.map((r) => r.bestValAcc));
     const leaders = group.filter((r) => r.bestValAcc === best);
-    const who = leaders.length === 1 ? `${runLabel(leaders[0]!)} leads` : `${joinList(leaders.map(runLabel))} tie`;
-    return `On ${datasetLabel(dataset)}, ${who} with ${formatPct(best)} best val acc${group.length > 1 ? ` of ${group.length} runs` : ""}.`;
+    const data = datasetLabel(dataset);
+    if (group.length === 1) return `On ${data}, ${runLabel(leaders[0]!)} reaches ${formatPct(best)} best val acc.`;
+    const who =
+      leaders.length === 1
+        ? `${runLabel(leaders[0]!)} leads`
+        : `${joinList(leaders.map(runLabel))} tie for the lead of`;
+    return `On ${data}, ${who} ${group.length} runs with ${formatPct(best)} best val acc.`;
   });
   return parts.join(" ");
 }

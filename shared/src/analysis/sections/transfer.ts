@@ -120,19 +120,18 @@ function reason(g: Grid, data: string, n: number): { verdict: string | null; fin
   } else if (dP1 != null && dP1 >= n) {
     verdict =
       dP2 == null
-        ? `layer4 is task-specific: retraining it adds ${formatPtsAbs(dP1)} on top of frozen pretrained conv1–layer3${frozen != null ? `, whose frozen features already beat random ones by ${formatPtsAbs(frozen)}` : ""}.`
+        ? `The top block, layer4, is task-specific: retraining it adds ${formatPtsAbs(dP1)} on top of frozen pretrained conv1–layer3${frozen != null ? `, whose frozen features already beat random ones by ${formatPtsAbs(frozen)}` : ""}.`
         : dP2 >= n
           ? `Transfer fades with depth but no stage is fully general for ${data}: retraining layer4 adds ${formatPtsAbs(dP1)}, fine-tuning conv1–layer3 a further ${formatPtsAbs(dP2)}.`
-          : `conv1–layer3 transfer as they are (fine-tuning them ${movesBy(dP2, n)}), while layer4 is task-specific: retraining it adds ${formatPtsAbs(dP1)}.`;
+          : `The early layers (conv1–layer3) transfer as they are (fine-tuning them ${movesBy(dP2, n)}), while layer4 is task-specific: retraining it adds ${formatPtsAbs(dP1)}.`;
   } else if (dP1 != null) {
     verdict =
       dP2 != null && dP2 >= n
-        ? `layer4 transfers as it is (retraining it ${movesBy(dP1, n)}), yet fine-tuning every layer adds ${formatPtsAbs(dP2)}: the early layers need adapting to ${data}.`
+        ? `The top block, layer4, transfers as it is (retraining it ${movesBy(dP1, n)}), yet fine-tuning every layer adds ${formatPtsAbs(dP2)}: the early layers need adapting to ${data}.`
         : `The whole pretrained backbone transfers as it is: retraining layer4 ${movesBy(dP1, n)}${dP2 != null ? `; training every layer as well ${movesBy(dP2, n)}` : ""}.`;
   } else if (frozen != null) {
     verdict = `The frozen ImageNet backbone transfers to ${data}: with only the head trained it beats random features by ${formatPtsAbs(frozen)}. A pretrained final_block run would show whether layer4 is task-specific.`;
   }
-  if (verdict) verdict = verdict.charAt(0).toUpperCase() + verdict.slice(1);
   return { verdict, findings };
 }
 
