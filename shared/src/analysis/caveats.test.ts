@@ -37,12 +37,20 @@ describe("caveat detection", () => {
     expect(init.findings[0]!.text).toContain("62.00 % (mean of 2 seeds)");
   });
 
-  it("names subsets with their sizes", () => {
+  it("names subsets with their sizes, grouping runs on the same subset", () => {
     const c = byId(
-      caveatsOf([makeRun({ id: "sub", best: 0.5, config: { trainSubset: 5000, valSubset: 1000 } })]),
+      caveatsOf([
+        makeRun({ id: "sub", best: 0.5, config: { trainSubset: 5000, valSubset: 1000 } }),
+        makeRun({ id: "sub2", best: 0.5, config: { trainSubset: 5000, valSubset: 1000, seed: 3 } }),
+        makeRun({ id: "small", best: 0.5, config: { trainSubset: 500, seed: 4 } }),
+        makeRun({ id: "whole", best: 0.5, config: { seed: 5 } }),
+      ]),
       "caveat.subset",
     );
-    expect(c?.text).toContain('"sub" (train 5,000 of 50,000, val 1,000 of 10,000)');
+    expect(c?.text).toContain(
+      'Subsets in use: "sub" and "sub2" train on 5,000 of 50,000 and validate on 1,000 of 10,000 images; "small" trains on 500 of 50,000 images.',
+    );
+    expect(c?.runIds).toEqual(["sub", "sub2", "small"]);
   });
 
   it("flags images below 224 px and differing sizes", () => {
@@ -87,6 +95,11 @@ describe("caveat detection", () => {
     );
     expect(report.excluded.map((e) => e.id)).toEqual(["dead"]);
     expect(report.datasets[0]!.runIds).toEqual(["done", "live"]);
+    const sections = report.datasets[0]!.sections;
+    expect(sections.find((s) => s.id === "strategies")?.headline).toMatch(
+      /Provisional: it rests in part on an unfinished run, "live"\.$/,
+    );
+    expect(sections.find((s) => s.id === "ranking")?.headline).not.toContain("Provisional");
   });
 
   it("names config fields that differ beyond the ones under study", () => {

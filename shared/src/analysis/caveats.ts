@@ -75,17 +75,24 @@ function detectDatasetCaveats(dataset: DatasetId, runs: readonly RunSummary[], o
 
   const subset = runs.filter((r) => r.config.trainSubset != null || r.config.valSubset != null);
   if (subset.length > 0) {
-    const describe = (r: RunSummary) =>
-      `${runLabel(r)} (${[
-        r.config.trainSubset != null ? `train ${formatInt(r.config.trainSubset)} of ${formatInt(TRAIN_IMAGES)}` : null,
-        r.config.valSubset != null ? `val ${formatInt(r.config.valSubset)} of ${formatInt(VAL_IMAGES)}` : null,
+    const describe = (r: RunSummary, one: boolean) =>
+      [
+        r.config.trainSubset != null
+          ? `${one ? "trains" : "train"} on ${formatInt(r.config.trainSubset)} of ${formatInt(TRAIN_IMAGES)}`
+          : null,
+        r.config.valSubset != null
+          ? `${one ? "validates" : "validate"} on ${formatInt(r.config.valSubset)} of ${formatInt(VAL_IMAGES)}`
+          : null,
       ]
         .filter(Boolean)
-        .join(", ")})`;
+        .join(" and ");
+    const groups = [...groupBy(subset, (r) => describe(r, false)).values()].map(
+      (members) => `${names(members)} ${describe(members[0]!, members.length === 1)} images`,
+    );
     add({
       id: "caveat.subset",
       severity: "warning",
-      text: `Subsets in use: ${subset.map(describe).join("; ")}. Accuracies on a subset are noisier and not comparable with full-data runs or the study.`,
+      text: `Subsets in use: ${groups.join("; ")}. Accuracies on a subset are noisier and not comparable with full-data runs or the study.`,
       numbers: { runs: subset.length },
       runIds: ids(subset),
     });

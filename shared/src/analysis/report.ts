@@ -82,7 +82,10 @@ export function generateComparisonReport(
       dataset,
       title: `${datasetLabel(dataset)} (${plural(group.length, "run")})`,
       runIds: group.map((r) => r.id),
-      sections: sectionBuilders.map((build) => build(group, ctx)).filter((s): s is ReportSection => s != null),
+      sections: sectionBuilders
+        .map((build) => build(group, ctx))
+        .filter((s): s is ReportSection => s != null)
+        .map((s) => markProvisional(s, group)),
     };
   });
 
@@ -94,6 +97,22 @@ export function generateComparisonReport(
     caveats: detectCaveats(ordered, excluded, opts),
     excluded,
     options: opts,
+  };
+}
+
+/** Sections that draw conclusions across runs; ranking and dynamics already label each run's state. */
+const conclusionSections = new Set(["init", "strategies", "efficiency", "transfer", "skips"]);
+
+/** A conclusion resting on an unfinished run says so in its headline: that run's numbers may still rise. */
+function markProvisional(section: ReportSection, runs: readonly RunSummary[]): ReportSection {
+  if (!conclusionSections.has(section.id)) return section;
+  const used = new Set(section.findings.flatMap((f) => f.runIds));
+  const partial = runs.filter((r) => !r.complete && used.has(r.id));
+  if (partial.length === 0) return section;
+  const list = joinList(partial.map((r) => `"${r.name}"`));
+  return {
+    ...section,
+    headline: `${section.headline} Provisional: it rests in part on ${partial.length === 1 ? "an unfinished run" : `${partial.length} unfinished runs`}, ${list}.`,
   };
 }
 

@@ -59,7 +59,7 @@ function describeAccuracy(c: SkipComparison, noiseFloor: number): string {
   }
   const verb = { 1: "raises", 0: "barely changes", [-1]: "drops" }[signOf(c.deltaAcc, noiseFloor)];
   const rel = c.baseline.meanBest > 0 ? `, ${formatRelative(c.deltaAcc / c.baseline.meanBest)} relative` : "";
-  return `Disabling the skip connections in ${blocks} ${verb} best val acc from ${cohortAcc(c.baseline)} (${cohortLabel(c.baseline)}) to ${formatPct(c.run.bestValAcc)} (${runLabel(c.run)}): ${formatPts(c.deltaAcc)}${rel}.`;
+  return `Disabling the skip connections in ${blocks} ${verb} best val acc from ${cohortAcc(c.baseline)} for ${cohortLabel(c.baseline)} to ${formatPct(c.run.bestValAcc)} for ${runLabel(c.run)}: ${formatPts(c.deltaAcc)}${rel}.`;
 }
 
 function describeCost(c: SkipComparison): string | null {
