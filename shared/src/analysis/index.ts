@@ -2,5 +2,14 @@ export { formatEfficiency } from "./format";
 export * from "./input";
 export * from "./markdown";
 export * from "./report";
-export { computeEfficiency, findConvergenceEpoch, findParetoFront, smoothEma } from "./stats";
+export { findTradeOff, type TradeOff } from "./sections/efficiency";
+export {
+  computeEfficiency,
+  findConvergenceEpoch,
+  findParetoFront,
+  type RunSummary,
+  rankByBestValAcc,
+  smoothEma,
+  summarizeRun,
+} from "./stats";
 export * from "./types";

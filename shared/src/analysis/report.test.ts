@@ -149,6 +149,25 @@ describe("edge cases", () => {
     expect(back).toEqual(report);
   });
 
+  it("never prints NaN or Infinity, even for runs stuck at zero accuracy", () => {
+    const zero = (id: string, init: "pretrained" | "random", freezeMode: "head_only" | "final_block") => {
+      const run = makeRun({ id, best: 0.5, config: { init, freezeMode } });
+      return { ...run, metrics: run.metrics.map((m) => ({ ...m, valAcc: 0, trainAcc: 0 })) };
+    };
+    const report = generateComparisonReport([
+      zero("p", "pretrained", "head_only"),
+      zero("r", "random", "head_only"),
+      zero("rf", "random", "final_block"),
+    ]);
+    const text = JSON.stringify(report);
+    expect(text).not.toMatch(/NaN|Infinity/);
+    // zod numbers reject NaN and ±Infinity: the numbers behind the sentences are finite too
+    expect(comparisonReportSchema.safeParse(report).success).toBe(true);
+    const gain = getFinding(getSection(report, "cifar10", "init"), "init-gain.head_only");
+    expect(gain.numbers.relativeGain).toBeNull();
+    expect(gain.text).toContain("about equal");
+  });
+
   it("does not change its input", () => {
     const runs = makeStudyRuns();
     const before = JSON.stringify(runs);
