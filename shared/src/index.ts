@@ -1,3 +1,4 @@
+export * from "./analysis";
 export * from "./metrics";
 export * from "./model-analysis";
 export * from "./presets";
