@@ -74,16 +74,14 @@ describe.each(["postgres", "neon"] as const)("concurrent claims on %s", (engine)
   async function queueRuns(): Promise<void> {
     await t.db.delete(runs).where(sql`${runs.ownerId} = ${owner}`);
     const { projectId } = await queueTestRun(t.db, owner, { name: "run-0" });
-    await t.db
-      .insert(runs)
-      .values(
-        Array.from({ length: queued - 1 }, (_, i) => ({
-          projectId,
-          ownerId: owner,
-          name: `run-${i + 1}`,
-          config: testConfig(),
-        })),
-      );
+    await t.db.insert(runs).values(
+      Array.from({ length: queued - 1 }, (_, i) => ({
+        projectId,
+        ownerId: owner,
+        name: `run-${i + 1}`,
+        config: testConfig(),
+      })),
+    );
   }
 
   /** Every agent claims until the queue is empty; `holdMs` keeps each claim's transaction open. */
