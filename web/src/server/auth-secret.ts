@@ -6,8 +6,11 @@ import { dirname, join, resolve } from "node:path";
  * Where the instance keeps local state: the generated auth secret, beside the embedded database
  * (`.data/pglite`, which @ai623/drizzle also resolves against the working directory).
  */
-export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.AI623_DATA_DIR ?? ".data");
+export type Env = Record<string, string | undefined>;
+
+export function resolveDataDir(env: Env = process.env): string {
+  // A runtime path, not a source file: keep Next.js from tracing the whole project because of it.
+  return resolve(/*turbopackIgnore: true*/ env.AI623_DATA_DIR ?? ".data");
 }
 
 export class AuthSecretError extends Error {
@@ -20,7 +23,7 @@ export class AuthSecretError extends Error {
  * embedded database the data already lives in `.data/`, so a secret generated once and kept beside it is
  * exactly as safe, and lets `npm start` work with no setup.
  */
-export function resolveAuthSecret(env: NodeJS.ProcessEnv = process.env): string {
+export function resolveAuthSecret(env: Env = process.env): string {
   const given = env.BETTER_AUTH_SECRET?.trim();
   if (given) {
     if (given.length < 32) {

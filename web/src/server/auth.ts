@@ -1,11 +1,11 @@
 // Accounts and sessions (better-auth). Files the tRPC router reaches use relative imports only:
 // the agent package type-checks them through `@ai623/web/router`.
-import { countUsers } from "@ai623/drizzle/queries/users";
+import { countUsers } from "@ai623/drizzle";
 import { accounts, sessions, users, verifications } from "@ai623/drizzle/schema";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError } from "better-auth/api";
 import { betterAuth } from "better-auth/minimal";
-import { resolveAuthSecret } from "./auth-secret";
+import { type Env, resolveAuthSecret } from "./auth-secret";
 
 // biome-ignore lint/suspicious/noExplicitAny: the drizzle adapter takes any drizzle database (PGlite, pg, Neon)
 type AnyDrizzleDb = any;
@@ -15,7 +15,7 @@ export type UserRole = (typeof userRoles)[number];
 
 export interface AuthOptions {
   /** `process.env` by default; tests pass their own to try sign-up rules. */
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
 }
 
 export function createAuth(db: AnyDrizzleDb, { env = process.env }: AuthOptions = {}) {

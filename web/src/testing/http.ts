@@ -1,6 +1,6 @@
 // Drives the site through its real route handlers with real `Request`s: the same code `next start`
 // runs for /api/auth and /api/trpc, cookies and bearer tokens included.
-import superjson from "superjson";
+import superjson, { type SuperJSONResult } from "superjson";
 import { GET as authGet, POST as authPost } from "../app/api/auth/[...all]/route";
 import { GET as trpcGet, POST as trpcPost } from "../app/api/trpc/[trpc]/route";
 
@@ -74,7 +74,7 @@ export type TrpcResult<T = unknown> =
 
 async function readResult<T>(res: Response): Promise<TrpcResult<T>> {
   const body = (await res.json()) as {
-    result?: { data: { json: unknown; meta?: never } };
+    result?: { data: SuperJSONResult };
     error?: { json: TrpcError };
   };
   if (body.error) return { status: res.status, data: null, error: body.error.json };

@@ -24,7 +24,7 @@ function tooLarge(bytes: number | null): Response {
 }
 
 /** Reads at most `limit` bytes; null when the body is longer (the rest is never buffered). */
-async function readBodyCapped(req: Request, limit: number): Promise<Uint8Array | null> {
+async function readBodyCapped(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
