@@ -1,14 +1,11 @@
 // Accounts and sessions (better-auth). Files the tRPC router reaches use relative imports only:
 // the agent package type-checks them through `@ai623/web/router`.
-import { countUsers } from "@ai623/drizzle";
+import { countUsers, type Db } from "@ai623/drizzle";
 import { accounts, sessions, users, verifications } from "@ai623/drizzle/schema";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError } from "better-auth/api";
 import { betterAuth } from "better-auth/minimal";
 import { type Env, resolveAuthSecret } from "./auth-secret";
-
-// biome-ignore lint/suspicious/noExplicitAny: the drizzle adapter takes any drizzle database (PGlite, pg, Neon)
-type AnyDrizzleDb = any;
 
 export const userRoles = ["owner", "member"] as const;
 export type UserRole = (typeof userRoles)[number];
@@ -18,7 +15,7 @@ export interface AuthOptions {
   env?: Env;
 }
 
-export function createAuth(db: AnyDrizzleDb, { env = process.env }: AuthOptions = {}) {
+export function createAuth(db: Db, { env = process.env }: AuthOptions = {}) {
   const github =
     env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET
       ? { github: { clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET } }

@@ -1,7 +1,5 @@
-import { getDb } from "@ai623/drizzle";
+import { type Db, getDb } from "@ai623/drizzle";
 import { type Auth, createAuth } from "./auth";
-
-type Db = Awaited<ReturnType<typeof getDb>>;
 
 export interface ServerInstance {
   db: Db;
