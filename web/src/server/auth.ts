@@ -6,6 +6,7 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError } from "better-auth/api";
 import { betterAuth } from "better-auth/minimal";
 import { type Env, resolveAuthSecret } from "./auth-secret";
+import { requestOrigin } from "./request-origin";
 
 export const userRoles = ["owner", "member"] as const;
 export type UserRole = (typeof userRoles)[number];
@@ -37,7 +38,9 @@ export function createAuth(db: Db, { env = process.env }: AuthOptions = {}) {
     },
     // The site is served under whatever host it is reached by (localhost, a LAN address, a domain):
     // its own origin is trusted, so a browser's same-origin POST passes the CSRF check and others fail.
-    trustedOrigins: (request) => (request ? [new URL(request.url).origin] : []),
+    trustedOrigins: (request) => (request ? [...new Set([new URL(request.url).origin, requestOrigin(request)])] : []),
+    // better-auth skips the origin check when NODE_ENV=test; pin it on so tests see what production does.
+    advanced: { disableOriginCheck: false },
     telemetry: { enabled: false },
     databaseHooks: {
       user: {

@@ -94,6 +94,22 @@ export function defineApiSuite(engine: string) {
       expect((await signIn(`alice-${engine}@example.com`, "wrong-password")).status).toBe(401);
     });
 
+    it("refuses a cookie-carrying auth call from another site (CSRF) and accepts this site behind a proxy", async () => {
+      const email = `alice-${engine}@example.com`;
+      const foreign = await signIn(email, "correct-horse-battery", {
+        cookie: alice.cookie ?? "",
+        origin: "https://evil.example",
+      });
+      expect(foreign.status).toBe(403);
+      const proxied = await signIn(email, "correct-horse-battery", {
+        cookie: alice.cookie ?? "",
+        origin: "https://ai623.example.org",
+        "x-forwarded-host": "ai623.example.org",
+        "x-forwarded-proto": "https",
+      });
+      expect(proxied.status).toBe(200);
+    });
+
     it("refuses a duplicate email", async () => {
       const res = await signUpRaw(`alice-${engine}@example.com`);
       expect(res.status).toBeGreaterThanOrEqual(400);

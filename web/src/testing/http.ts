@@ -41,11 +41,11 @@ export async function signUpRaw(email: string, password = "correct-horse-battery
   );
 }
 
-export async function signIn(email: string, password: string): Promise<Response> {
+export async function signIn(email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
   return authPost(
     new Request(`${origin}/api/auth/sign-in/email`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin },
+      headers: { "content-type": "application/json", origin, ...headers },
       body: JSON.stringify({ email, password }),
     }),
   );

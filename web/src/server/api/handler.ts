@@ -1,17 +1,10 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { requestOrigin } from "../request-origin";
 import { appRouter } from "./root";
 import { createTRPCContext } from "./trpc";
 
 /** Largest request body accepted: an epoch row is ~300 bytes, a run config ~1 KB. */
 export const maxBodyBytes = 1024 * 1024;
-
-/** The request's origin as the caller sees it (a proxy's forwarded host first). */
-export function requestOrigin(req: Request): string {
-  const url = new URL(req.url);
-  const host = req.headers.get("x-forwarded-host")?.split(",")[0]?.trim();
-  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
-  return host ? `${proto || url.protocol.replace(":", "")}://${host}` : url.origin;
-}
 
 function tooLarge(bytes: number | null): Response {
   const size = bytes === null ? "more than" : `${bytes} bytes, over`;
