@@ -128,12 +128,13 @@ export async function openDb(env: Env = process.env, opts: OpenDbOptions = {}): 
       neonConfig.pipelineConnect = false;
     }
     const pool = new Pool({ connectionString: url, max });
+    const closing = watchPoolErrors(pool, "neon-ws", url);
     const db = drizzle({ client: pool, schema, casing });
     return {
       db: db as unknown as Db,
       kind: "neon-ws",
       location: describeUrl(url),
-      close: () => pool.end(),
+      close: () => closing.close(() => pool.end()),
       migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
     };
   }
@@ -142,13 +143,32 @@ export async function openDb(env: Env = process.env, opts: OpenDbOptions = {}): 
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
   const pool = new Pool({ connectionString: url, max });
+  const closing = watchPoolErrors(pool, "node-postgres", url);
   const db = drizzle({ client: pool, schema, casing });
   return {
     db: db as unknown as Db,
     kind: "node-postgres",
     location: describeUrl(url),
-    close: () => pool.end(),
+    close: () => closing.close(() => pool.end()),
     migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
+  };
+}
+
+/**
+ * An idle pooled connection that the server drops (restart, admin kill, Neon scale-to-zero) is
+ * reported as an `error` event on the pool, which crashes the process when nobody listens. The pool
+ * replaces the connection by itself; log it, and stay quiet once we are closing.
+ */
+function watchPoolErrors(pool: { on(event: "error", fn: (err: Error) => void): unknown }, kind: DbKind, url: string) {
+  let closed = false;
+  pool.on("error", (err) => {
+    if (!closed) console.error(`[db] ${kind} ${describeUrl(url)}: idle connection failed: ${err.message}`);
+  });
+  return {
+    close: async (end: () => Promise<void>) => {
+      closed = true;
+      await end();
+    },
   };
 }
 
