@@ -53,7 +53,8 @@ const epoch = (n: number, valAcc: number, trainLoss = 1 / n) => ({
 
 const smallConfig = { dataset: "synthetic-cifar10", epochs: 2, imageSize: 32, trainSubset: 64, valSubset: 32 };
 
-export function defineApiSuite(engine: string) {
+/** `cleanup` runs after the server's connection is closed (e.g. dropping the test database). */
+export function defineApiSuite(engine: string, cleanup?: () => Promise<void>) {
   let alice: Caller;
   let bob: Caller;
 
@@ -63,6 +64,7 @@ export function defineApiSuite(engine: string) {
   });
   afterAll(async () => {
     await closeDb();
+    await cleanup?.();
   });
 
   const listRuns = async (who: Caller) => {
