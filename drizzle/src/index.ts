@@ -10,3 +10,4 @@ export * from "./queries/lease";
 export * from "./queries/metrics";
 export * from "./queries/projects";
 export * from "./queries/runs";
+export * from "./queries/users";

@@ -1,4 +1,5 @@
 export * from "./analysis";
+export * from "./api";
 export * from "./metrics";
 export * from "./model-analysis";
 export * from "./presets";
