@@ -202,3 +202,10 @@ export function buildResNet(o: ResNetOptions): ResNet {
   const model = tf.model({ inputs: input, outputs: logits, name: arch });
   return { model, arch, numClasses: o.numClasses, imageSize: o.imageSize, blocks, disabledSkips, unusedLayers: unused };
 }
+
+/** Frees every weight, the unused projection branches' included. */
+export function disposeResNet(net: ResNet): void {
+  net.model.dispose();
+  // Never-called layers refuse Layer.dispose(); their variables still hold memory.
+  for (const layer of net.unusedLayers) for (const w of layer.weights) w.dispose();
+}
