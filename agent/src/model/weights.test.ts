@@ -43,8 +43,12 @@ function handMade(): Uint8Array {
   v.setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
   const d = 8 + json.length;
-  [0x3c00, 0xc000, 0x3555].forEach((h, i) => v.setUint16(d + 2 * i, h, true)); // 1, -2, ≈0.33325
-  [0x3fc0, 0xbf80].forEach((h, i) => v.setUint16(d + 6 + 2 * i, h, true)); // 1.5, -1
+  [0x3c00, 0xc000, 0x3555].forEach((h, i) => {
+    v.setUint16(d + 2 * i, h, true);
+  }); // 1, -2, ≈0.33325
+  [0x3fc0, 0xbf80].forEach((h, i) => {
+    v.setUint16(d + 6 + 2 * i, h, true);
+  }); // 1.5, -1
   v.setBigInt64(d + 10, 7n, true);
   return out;
 }
