@@ -118,11 +118,11 @@ describe("batches", () => {
     expect(Buffer.from(e0.buffer).equals(Buffer.from(unaugmented.buffer))).toBe(false);
   });
 
-  it("one-hot targets match the labels", async () => {
+  it("label tensors match the labels", async () => {
     const p = createDataPipeline(data, base);
     for await (const b of p.trainBatches(0)) {
-      expect([...(b.ys.argMax(1).dataSync() as Int32Array)]).toEqual([...b.labels]);
-      expect(b.ys.sum().dataSync()[0]).toBe(b.size);
+      expect(b.ys.dtype).toBe("int32");
+      expect([...(b.ys.dataSync() as Int32Array)]).toEqual([...b.labels]);
       b.dispose();
       break;
     }

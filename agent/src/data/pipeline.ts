@@ -29,8 +29,8 @@ export interface HostBatch {
 export interface Batch {
   /** [size, imageSize, imageSize, 3] float32, ImageNet-normalised. */
   xs: tf.Tensor4D;
-  /** [size, numClasses] one-hot float32. */
-  ys: tf.Tensor2D;
+  /** [size] int32 class ids (what train/train-step.ts takes; one-hot is one op away). */
+  ys: tf.Tensor1D;
   labels: Int32Array;
   size: number;
   dispose(): void;
@@ -121,10 +121,8 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
   };
 
   const toBatch = (host: HostBatch): Batch => {
-    const oneHot = new Float32Array(host.size * numClasses);
-    for (let k = 0; k < host.size; k++) oneHot[k * numClasses + host.labels[k]!] = 1;
     const xs = tf.tensor4d(host.x, [host.size, imageSize, imageSize, imageChannels], "float32");
-    const ys = tf.tensor2d(oneHot, [host.size, numClasses], "float32");
+    const ys = tf.tensor1d(host.labels, "int32");
     return {
       xs,
       ys,
