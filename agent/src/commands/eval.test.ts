@@ -60,7 +60,9 @@ describe("ai623-agent eval", () => {
     ) as number[][];
     disposeResNet(net);
     logits.forEach((row, i) => {
-      row.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 5));
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(expected[i]![j]!, 5);
+      });
     });
     const correct = expected.filter((row, i) => row.indexOf(Math.max(...row)) === data.test.labels[i]).length;
     expect(r.correct).toBe(correct);

@@ -40,7 +40,7 @@ export interface EvalResult {
   logitsOut?: string;
 }
 
-function parseInt(name: string, value: string | number | undefined, fallback: number, min: number, max: number) {
+function parseWhole(name: string, value: string | number | undefined, fallback: number, min: number, max: number) {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -73,9 +73,9 @@ export async function runEval(opt: EvalOptions): Promise<EvalResult> {
     throw new AgentError("INVALID_ARGUMENT", `--dataset must be cifar10 or cifar100, got "${opt.dataset}".`);
   }
   const dataset: DatasetId = parsed.data;
-  const imageSize = parseInt("image-size", opt.imageSize, 32, 32, 224);
-  const limit = parseInt("limit", opt.limit, Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
-  const batchSize = parseInt("batch-size", opt.batchSize, 64, 1, 4096);
+  const imageSize = parseWhole("image-size", opt.imageSize, 32, 32, 224);
+  const limit = parseWhole("limit", opt.limit, Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
+  const batchSize = parseWhole("batch-size", opt.batchSize, 64, 1, 4096);
   const disabledSkips = (opt.disabledSkips ?? "")
     .split(",")
     .map((s) => s.trim())
