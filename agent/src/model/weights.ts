@@ -20,11 +20,29 @@ interface Slot {
 
 const bnKeys = ["weight", "bias", "running_mean", "running_var"];
 
+const blockOrder = ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "downsample.0", "downsample.1"];
+
+/** Sort key of a layer in torchvision's module order: stem, layer1.0 … layer4.N, fc. */
+function stateDictRank(name: string): number[] {
+  if (name === "conv1") return [0];
+  if (name === "bn1") return [1];
+  if (name === "fc") return [9];
+  const m = /^layer(\d+)\.(\d+)\.(.+)$/.exec(name);
+  if (!m) throw new Error(`Layer ${name} has no place in a torchvision state_dict`);
+  return [2, Number(m[1]), Number(m[2]), blockOrder.indexOf(m[3]!)];
+}
+
+function layersInStateDictOrder(net: ResNet): tf.layers.Layer[] {
+  const cmp = (a: number[], b: number[]) => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] ?? -1) - (b[i] ?? -1);
+    return 0;
+  };
+  return weightedLayers(net).sort((a, b) => cmp(stateDictRank(a.name), stateDictRank(b.name)));
+}
+
 /** Every tensor of the network under its torchvision key, in state_dict order. */
 function listSlots(net: ResNet): Slot[] {
-  const order = (name: string) => name.split(".");
-  const layers = weightedLayers(net).sort((a, b) => compareKeys(order(a.name), order(b.name)));
-  return layers.flatMap((layer): Slot[] => {
+  return layersInStateDictOrder(net).flatMap((layer): Slot[] => {
     const shapes = layer.weights.map((w) => w.shape as number[]);
     if (isTorchBatchNorm(layer)) {
       return bnKeys.map((k, index) => ({
@@ -45,19 +63,6 @@ function listSlots(net: ResNet): Slot[] {
       { key: `${layer.name}.bias`, layer, index: 1, torchShape: [cout!], kind: "plain" },
     ];
   });
-}
-
-/** torchvision's module order: conv1, bn1, layer1.0.conv1 … downsample after bn3, fc last. */
-function compareKeys(a: string[], b: string[]): number {
-  const rank = (s: string) => (s === "conv1" || s === "bn1" ? 0 : s === "fc" ? 2 : 1);
-  if (rank(a[0]!) !== rank(b[0]!)) return rank(a[0]!) - rank(b[0]!);
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] === b[i]) continue;
-    const [x, y] = [Number(a[i]), Number(b[i])];
-    if (Number.isInteger(x) && Number.isInteger(y)) return x - y;
-    return a[i]! < b[i]! ? -1 : 1;
-  }
-  return a.length - b.length;
 }
 
 function toTf(slot: Slot, t: NamedTensor): tf.Tensor {
