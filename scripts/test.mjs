@@ -6,7 +6,9 @@
 //   npm test -- --fast            skip the slow ResNet-152 tests (they are counted as skipped)
 //   npm test -- agent web         only these workspaces
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,8 +24,20 @@ mkdirSync(reportDir, { recursive: true });
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1" };
 if (fast) env.AI623_FAST = "1";
 
+const freePort = () =>
+  new Promise((done, fail) => {
+    const srv = createServer().once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => done(port));
+    });
+  });
+
 let stopPg = null;
 if (!env.TEST_PG_URL) {
+  // a private cluster on a free port, so side-by-side runs on one machine never collide
+  env.PGCI_PORT ??= String(await freePort());
+  env.PGCI_DIR ??= mkdtempSync(join(tmpdir(), "ai623-pg-"));
   const started = spawnSync("bash", [join(root, "scripts/throwaway-pg.sh"), "start"], { encoding: "utf8", env });
   if (started.status !== 0) {
     console.error(`Could not start a throwaway PostgreSQL (scripts/throwaway-pg.sh):\n${started.stderr}`);
@@ -35,7 +49,10 @@ if (!env.TEST_PG_URL) {
     .split("\n")
     .at(-1)
     .replace(/^DATABASE_URL=/, "");
-  stopPg = () => spawnSync("bash", [join(root, "scripts/throwaway-pg.sh"), "stop"], { stdio: "ignore", env });
+  stopPg = () => {
+    spawnSync("bash", [join(root, "scripts/throwaway-pg.sh"), "stop"], { stdio: "ignore", env });
+    rmSync(env.PGCI_DIR, { recursive: true, force: true });
+  };
   console.log(`PostgreSQL for tests: ${env.TEST_PG_URL} (throwaway)`);
 }
 
