@@ -52,7 +52,7 @@ export function resolveMigrationsDir(opts: MigrationsDirOptions = {}): string {
       // a resolver that cannot work here (bundled module, no node_modules): try the next
     }
     if (dir === null) continue;
-    if (existsSync(journal(dir))) return resolve(dir);
+    if (existsSync(journal(dir))) return resolve(/*turbopackIgnore: true*/ dir);
     tried.push(dir);
   }
   throw new Error(
