@@ -1,6 +1,7 @@
 // The `ai623-agent` command line: the command table lives here, and this is the only file that
 // calls process.exit. Each command is a function in src/commands/ taking parsed options.
 import { Command } from "commander";
+import { runDataSynth } from "./commands/data-synth";
 import { AgentError } from "./errors";
 import { agentVersion } from "./version";
 
@@ -9,6 +10,18 @@ export function buildProgram(): Command {
     .description("Claims queued ai623 runs, trains ResNet-152 with TensorFlow.js and reports every epoch.")
     .version(agentVersion)
     .showHelpAfterError();
+  const data = program.command("data").description("Datasets: CIFAR-10/100 and their synthetic twins.");
+  data
+    .command("synth")
+    .description("Write a synthetic CIFAR twin in the official binary layout (use it with --data-dir).")
+    .requiredOption("--dataset <name>", "cifar10 or cifar100")
+    .requiredOption("--out <dir>", "folder to write into (the CIFAR folder is created inside)")
+    .requiredOption("--train <n>", "training images")
+    .requiredOption("--test <n>", "test images")
+    .option("--seed <s>", "generator seed", "0")
+    .action(async (opts: { dataset: string; out: string; train: string; test: string; seed: string }) => {
+      await runDataSynth(opts);
+    });
   return program;
 }
 
