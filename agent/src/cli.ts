@@ -2,6 +2,7 @@
 // calls process.exit. Each command is a function in src/commands/ taking parsed options.
 import { Command } from "commander";
 import { runDataSynth } from "./commands/data-synth";
+import { type EvalOptions, runEval } from "./commands/eval";
 import { AgentError } from "./errors";
 import { agentVersion } from "./version";
 
@@ -21,6 +22,22 @@ export function buildProgram(): Command {
     .option("--seed <s>", "generator seed", "0")
     .action(async (opts: { dataset: string; out: string; train: string; test: string; seed: string }) => {
       await runDataSynth(opts);
+    });
+  program
+    .command("eval")
+    .description("Accuracy of a torchvision-named checkpoint on a CIFAR test split; optionally writes its logits.")
+    .requiredOption("--weights <file>", "checkpoint (.safetensors, torchvision names)")
+    .requiredOption("--dataset <name>", "cifar10 or cifar100")
+    .requiredOption("--data-dir <dir>", "extracted CIFAR binary folder (or its .tar.gz)")
+    .option("--image-size <px>", "input side, 32–224 (bilinear upsampling)", "32")
+    .option("--limit <n>", "evaluate only the first n test images")
+    .option("--logits-out <file>", "write the logits as JSON, an array per image in file order")
+    .option("--disabled-skips <blocks>", "comma-separated blocks without residual add, e.g. layer3.0,layer4.1")
+    .option("--batch-size <n>", "images per forward pass", "64")
+    .option("--backend <name>", "force a backend: node-gpu, node, wasm or cpu")
+    .option("--cache-dir <dir>", "cache root (default AI623_CACHE_DIR or ~/.cache/ai623)")
+    .action(async (opts: EvalOptions) => {
+      await runEval(opts);
     });
   return program;
 }

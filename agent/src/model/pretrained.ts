@@ -139,7 +139,7 @@ export interface PretrainedOptions {
  */
 export async function ensurePretrainedWeights(opt: PretrainedOptions): Promise<PretrainedFile> {
   const src = pretrainedSources[opt.weights];
-  const url = pretrainedUrl(opt.weights, opt.endpoint);
+  const url = pretrainedUrl(opt.weights, opt.endpoint ?? process.env.HF_ENDPOINT);
   let path = opt.weightsPath;
   let sha256: string;
   if (path) {
