@@ -19,7 +19,7 @@ export interface ModelOverrides {
   synthetic?: Partial<SyntheticSize>;
 }
 
-export type StopReason = "cancel" | "signal";
+export type StopReason = "cancel" | "signal" | "lost" | "token";
 
 export interface StepProgress {
   phase: "train" | "val";
