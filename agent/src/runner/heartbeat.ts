@@ -26,7 +26,7 @@ export interface HeartbeatOptions {
  * under vitest and from the bundled CLI. It speaks tRPC's HTTP shape for one mutation with superjson
  * (`{"json": input}` in, `result.data.json` out).
  */
-const workerSource = String.raw`
+const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { endpoint, token, intervalMs, timeoutMs, flags } = workerData;
 const view = new Int32Array(flags);
