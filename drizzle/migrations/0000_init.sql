@@ -6,8 +6,8 @@ CREATE TABLE "agents" (
 	"name" text NOT NULL,
 	"token_hash" text NOT NULL,
 	"token_prefix" text NOT NULL,
-	"revoked_at" timestamp with time zone,
-	"last_heartbeat_at" timestamp with time zone,
+	"revoked_at" timestamp (3) with time zone,
+	"last_heartbeat_at" timestamp (3) with time zone,
 	"hostname" text,
 	"os" text,
 	"cpu" text,
@@ -17,8 +17,8 @@ CREATE TABLE "agents" (
 	"backend" text,
 	"backend_reason" text,
 	"agent_version" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "agents_tokenHash_unique" UNIQUE("token_hash")
 );
 --> statement-breakpoint
@@ -34,8 +34,8 @@ CREATE TABLE "accounts" (
 	"refresh_token_expires_at" timestamp with time zone,
 	"scope" text,
 	"password" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "sessions" (
@@ -45,8 +45,8 @@ CREATE TABLE "sessions" (
 	"ip_address" text,
 	"user_agent" text,
 	"user_id" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "sessions_token_unique" UNIQUE("token")
 );
 --> statement-breakpoint
@@ -57,8 +57,8 @@ CREATE TABLE "users" (
 	"email_verified" boolean DEFAULT false NOT NULL,
 	"image" text,
 	"role" text DEFAULT 'member' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
@@ -67,8 +67,8 @@ CREATE TABLE "verifications" (
 	"identifier" text NOT NULL,
 	"value" text NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "epoch_metrics" (
@@ -83,7 +83,7 @@ CREATE TABLE "epoch_metrics" (
 	"epoch_seconds" double precision NOT NULL,
 	"images_per_sec" double precision NOT NULL,
 	"peak_memory_mb" double precision,
-	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"recorded_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "epoch_metrics_run_id_epoch_pk" PRIMARY KEY("run_id","epoch")
 );
 --> statement-breakpoint
@@ -92,8 +92,8 @@ CREATE TABLE "projects" (
 	"owner_id" text NOT NULL,
 	"name" text NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "run_events" (
@@ -104,7 +104,7 @@ CREATE TABLE "run_events" (
 	"agent_id" uuid,
 	"message" text,
 	"detail" jsonb,
-	"at" timestamp with time zone DEFAULT now() NOT NULL
+	"at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "runs" (
@@ -120,7 +120,7 @@ CREATE TABLE "runs" (
 	"attempt" integer DEFAULT 1 NOT NULL,
 	"max_attempts" integer DEFAULT 3 NOT NULL,
 	"agent_id" uuid,
-	"lease_expires_at" timestamp with time zone,
+	"lease_expires_at" timestamp (3) with time zone,
 	"cancel_requested" boolean DEFAULT false NOT NULL,
 	"checkpoint_epoch" integer,
 	"checkpoint_sha256" text,
@@ -136,10 +136,10 @@ CREATE TABLE "runs" (
 	"best_epoch" integer,
 	"error_code" text,
 	"error" text,
-	"started_at" timestamp with time zone,
-	"finished_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"started_at" timestamp (3) with time zone,
+	"finished_at" timestamp (3) with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "agents" ADD CONSTRAINT "agents_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -157,9 +157,11 @@ CREATE INDEX "accounts_user_idx" ON "accounts" USING btree ("user_id");--> state
 CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "verifications_identifier_idx" ON "verifications" USING btree ("identifier");--> statement-breakpoint
 CREATE UNIQUE INDEX "projects_owner_name_uq" ON "projects" USING btree ("owner_id","name");--> statement-breakpoint
-CREATE INDEX "run_events_run_idx" ON "run_events" USING btree ("run_id","at");--> statement-breakpoint
-CREATE INDEX "runs_queue_idx" ON "runs" USING btree ("status","priority" DESC NULLS LAST,"created_at","id");--> statement-breakpoint
+CREATE INDEX "run_events_run_idx" ON "run_events" USING btree ("run_id","id");--> statement-breakpoint
+CREATE INDEX "runs_queue_idx" ON "runs" USING btree ("owner_id","status","priority" DESC NULLS LAST,"created_at","id");--> statement-breakpoint
 CREATE INDEX "runs_owner_created_idx" ON "runs" USING btree ("owner_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "runs_owner_best_idx" ON "runs" USING btree ("owner_id",coalesce("best_val_acc", -1) desc,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "runs_owner_name_idx" ON "runs" USING btree ("owner_id","name","id");--> statement-breakpoint
 CREATE INDEX "runs_project_idx" ON "runs" USING btree ("project_id");--> statement-breakpoint
 CREATE INDEX "runs_agent_idx" ON "runs" USING btree ("agent_id");--> statement-breakpoint
 CREATE INDEX "runs_lease_idx" ON "runs" USING btree ("lease_expires_at");

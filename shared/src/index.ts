@@ -1,3 +1,4 @@
+export * from "./api";
 export * from "./metrics";
 export * from "./model-analysis";
 export * from "./presets";

@@ -117,3 +117,20 @@ export const releaseRunInputSchema = z.object({ runId: uuid, reason: shortText(1
 
 export const runStateOutputSchema = z.object({ runId: uuid, status: runStatusSchema });
 export const okOutputSchema = z.object({ ok: z.literal(true) });
+
+export type AgentHelloInput = z.output<typeof agentHelloInputSchema>;
+export type AgentHelloOutput = z.output<typeof agentHelloOutputSchema>;
+export type HeartbeatInput = z.output<typeof heartbeatInputSchema>;
+export type HeartbeatOutput = z.output<typeof heartbeatOutputSchema>;
+export type ClaimInput = z.output<typeof claimInputSchema>;
+export type ClaimOutput = z.output<typeof claimOutputSchema>;
+export type StartRunInput = z.output<typeof startRunInputSchema>;
+export type PostEpochInput = z.output<typeof postEpochInputSchema>;
+export type PostEpochOutput = z.output<typeof postEpochOutputSchema>;
+export type ReportCheckpointInput = z.output<typeof reportCheckpointInputSchema>;
+export type FinishRunInput = z.output<typeof finishRunInputSchema>;
+export type ErrorInfo = z.output<typeof errorInfoSchema>;
+export type FailRunInput = z.output<typeof failRunInputSchema>;
+export type ReleaseRunInput = z.output<typeof releaseRunInputSchema>;
+export type RunStateOutput = z.output<typeof runStateOutputSchema>;
+export type OkOutput = z.output<typeof okOutputSchema>;

@@ -1,8 +1,8 @@
 import type { BackendId } from "@ai623/shared";
 import { relations } from "drizzle-orm";
-import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth";
-import { timestamps } from "./columns";
+import { timestampMs, timestamps } from "./columns";
 
 export const agents = pgTable(
   "agents",
@@ -16,8 +16,8 @@ export const agents = pgTable(
     tokenHash: text().notNull().unique(),
     /** First characters of the token, so a user can tell tokens apart. */
     tokenPrefix: text().notNull(),
-    revokedAt: timestamp({ withTimezone: true }),
-    lastHeartbeatAt: timestamp({ withTimezone: true }),
+    revokedAt: timestampMs(),
+    lastHeartbeatAt: timestampMs(),
     hostname: text(),
     os: text(),
     cpu: text(),

@@ -1,5 +1,6 @@
 import { relations } from "drizzle-orm";
-import { doublePrecision, integer, pgTable, primaryKey, timestamp, uuid } from "drizzle-orm/pg-core";
+import { doublePrecision, integer, pgTable, primaryKey, uuid } from "drizzle-orm/pg-core";
+import { timestampMs } from "./columns";
 import { runs } from "./runs";
 
 /** One row per run and epoch; an agent may resend an epoch any number of times (upsert). */
@@ -20,7 +21,7 @@ export const epochMetrics = pgTable(
     epochSeconds: doublePrecision().notNull(),
     imagesPerSec: doublePrecision().notNull(),
     peakMemoryMb: doublePrecision(),
-    recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    recordedAt: timestampMs().notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.epoch] })],
 );

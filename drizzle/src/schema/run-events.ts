@@ -1,7 +1,8 @@
 import { runEventKinds } from "@ai623/shared";
 import { relations } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { agents } from "./agents";
+import { timestampMs } from "./columns";
 import { runs } from "./runs";
 
 export const runEventKind = pgEnum("run_event_kind", runEventKinds);
@@ -19,9 +20,9 @@ export const runEvents = pgTable(
     agentId: uuid().references(() => agents.id, { onDelete: "set null" }),
     message: text(),
     detail: jsonb().$type<Record<string, unknown>>(),
-    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    at: timestampMs().notNull().defaultNow(),
   },
-  (t) => [index("run_events_run_idx").on(t.runId, t.at)],
+  (t) => [index("run_events_run_idx").on(t.runId, t.id)],
 );
 
 export const runEventsRelations = relations(runEvents, ({ one }) => ({

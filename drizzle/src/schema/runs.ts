@@ -11,12 +11,11 @@ import {
   pgEnum,
   pgTable,
   text,
-  timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
 import { agents } from "./agents";
 import { users } from "./auth";
-import { timestamps } from "./columns";
+import { timestampMs, timestamps } from "./columns";
 import { epochMetrics } from "./epoch-metrics";
 import { projects } from "./projects";
 import { runEvents } from "./run-events";
@@ -44,7 +43,7 @@ export const runs = pgTable(
     attempt: integer().notNull().default(1),
     maxAttempts: integer().notNull().default(3),
     agentId: uuid().references(() => agents.id, { onDelete: "set null" }),
-    leaseExpiresAt: timestamp({ withTimezone: true }),
+    leaseExpiresAt: timestampMs(),
     cancelRequested: boolean().notNull().default(false),
     checkpointEpoch: integer(),
     checkpointSha256: text(),
@@ -63,13 +62,17 @@ export const runs = pgTable(
     bestEpoch: integer(),
     errorCode: text(),
     error: text(),
-    startedAt: timestamp({ withTimezone: true }),
-    finishedAt: timestamp({ withTimezone: true }),
+    startedAt: timestampMs(),
+    finishedAt: timestampMs(),
     ...timestamps,
   },
   (t) => [
-    index("runs_queue_idx").on(t.status, t.priority.desc(), t.createdAt, t.id),
+    // the claim: one owner's queued runs in priority order
+    index("runs_queue_idx").on(t.ownerId, t.status, t.priority.desc(), t.createdAt, t.id),
+    // listRuns keyset pagination, one index per sort order
     index("runs_owner_created_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
+    index("runs_owner_best_idx").on(t.ownerId, sql`coalesce(${t.bestValAcc}, -1) desc`, t.id.desc()),
+    index("runs_owner_name_idx").on(t.ownerId, t.name, t.id),
     index("runs_project_idx").on(t.projectId),
     index("runs_agent_idx").on(t.agentId),
     index("runs_lease_idx").on(t.leaseExpiresAt),

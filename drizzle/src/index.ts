@@ -1,0 +1,13 @@
+export * from "./client";
+export * from "./errors";
+export { resolveMigrationsDir } from "./migrations-dir";
+export { lockPathFor, PgliteLockedError } from "./pglite-lock";
+export * from "./queries/agent-protocol";
+export * from "./queries/agents";
+export * from "./queries/claim";
+export * from "./queries/events";
+export * from "./queries/lease";
+export * from "./queries/metrics";
+export * from "./queries/projects";
+export * from "./queries/runs";
+export * from "./queries/users";

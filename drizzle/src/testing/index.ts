@@ -1,0 +1,3 @@
+export * from "./fixtures";
+export * from "./test-db";
+export * from "./ws-pg-proxy";

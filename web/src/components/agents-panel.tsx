@@ -1,0 +1,192 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
+import { useTRPC } from "@/trpc/client";
+import { CopyButton } from "./copy-button";
+
+const button =
+  "rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60";
+
+export function AgentsPanel() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [created, setCreated] = useState<{ token: string; command: string } | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+  const create = useMutation(
+    trpc.agents.create.mutationOptions({
+      onSuccess: (result) => {
+        setCreated({ token: result.token, command: result.command });
+        void refresh();
+      },
+    }),
+  );
+  const revoke = useMutation(trpc.agents.revoke.mutationOptions({ onSuccess: () => void refresh() }));
+
+  function onCreate(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    create.mutate({ name: String(new FormData(event.currentTarget).get("name") ?? "") });
+  }
+
+  function close() {
+    dialog.current?.close();
+    setCreated(null);
+    create.reset();
+  }
+
+  return (
+    <section aria-labelledby="agents-title">
+      <div className="flex items-center justify-between">
+        <h1 id="agents-title" className="text-xl font-semibold">
+          Agents
+        </h1>
+        <button type="button" className={button} onClick={() => dialog.current?.showModal()}>
+          Create token
+        </button>
+      </div>
+      <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
+        An agent is a machine that trains your queued runs. Each one authenticates with its own token.
+      </p>
+
+      {agents.isPending ? (
+        <p className="mt-6 text-sm">Loading…</p>
+      ) : agents.isError ? (
+        <p role="alert" className="mt-6 text-sm text-red-600">
+          {agents.error.message}
+        </p>
+      ) : agents.data.length === 0 ? (
+        <div className="mt-6 rounded-xl border border-dashed border-slate-300 p-8 text-sm dark:border-slate-700">
+          <p className="font-medium">No agents yet.</p>
+          <p className="mt-2 text-slate-600 dark:text-slate-400">
+            Create a token, then run the command it shows on the machine that should train.
+          </p>
+        </div>
+      ) : (
+        <table className="mt-6 w-full text-left text-sm">
+          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
+            <tr>
+              <th scope="col" className="py-2 pr-4 font-medium">
+                Name
+              </th>
+              <th scope="col" className="py-2 pr-4 font-medium">
+                Token
+              </th>
+              <th scope="col" className="py-2 pr-4 font-medium">
+                Host
+              </th>
+              <th scope="col" className="py-2 pr-4 font-medium">
+                Last heartbeat
+              </th>
+              <th scope="col" className="py-2 font-medium">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {agents.data.map((agent) => (
+              <tr key={agent.id} className="border-b border-slate-100 dark:border-slate-900">
+                <td className="py-2 pr-4 font-medium">{agent.name}</td>
+                <td className="py-2 pr-4 font-mono text-xs">{agent.tokenPrefix}…</td>
+                <td className="py-2 pr-4">
+                  {agent.hostname ? `${agent.hostname}${agent.backend ? ` · ${agent.backend}` : ""}` : "—"}
+                </td>
+                <td className="py-2 pr-4">
+                  {agent.lastHeartbeatAt ? agent.lastHeartbeatAt.toLocaleString() : "never"}
+                </td>
+                <td className="py-2 text-right">
+                  {agent.revokedAt ? (
+                    <span className="text-xs text-slate-500">revoked</span>
+                  ) : (
+                    <button
+                      type="button"
+                      className="rounded px-2 py-1 text-xs font-medium text-red-600 hover:bg-red-50 dark:text-red-400 dark:hover:bg-red-950"
+                      aria-label={`Revoke ${agent.name}`}
+                      disabled={revoke.isPending}
+                      onClick={() => {
+                        if (window.confirm(`Revoke "${agent.name}"? It stops working at its next call.`)) {
+                          revoke.mutate({ agentId: agent.id });
+                        }
+                      }}
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <dialog
+        ref={dialog}
+        aria-labelledby="create-agent-title"
+        onClose={close}
+        className="m-auto w-full max-w-lg rounded-xl border border-slate-200 bg-white p-6 text-slate-900 backdrop:bg-black/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+      >
+        <h2 id="create-agent-title" className="text-lg font-semibold">
+          Create an agent token
+        </h2>
+        {created ? (
+          <div className="mt-4 space-y-4 text-sm">
+            <p>Copy it now: the token is shown only once.</p>
+            <div>
+              <p className="font-medium">Token</p>
+              <div className="mt-1 flex items-center gap-2">
+                <code
+                  data-testid="agent-token"
+                  className="block flex-1 break-all rounded bg-slate-100 p-2 dark:bg-slate-800"
+                >
+                  {created.token}
+                </code>
+                <CopyButton text={created.token} label="Copy token" />
+              </div>
+            </div>
+            <div>
+              <p className="font-medium">Run this on the machine that should train</p>
+              <div className="mt-1 flex items-center gap-2">
+                <code
+                  data-testid="agent-command"
+                  className="block flex-1 break-all rounded bg-slate-100 p-2 dark:bg-slate-800"
+                >
+                  {created.command}
+                </code>
+                <CopyButton text={created.command} label="Copy command" />
+              </div>
+            </div>
+            <button type="button" className={button} onClick={close}>
+              Done
+            </button>
+          </div>
+        ) : (
+          <form onSubmit={onCreate} className="mt-4 space-y-4">
+            <label className="block text-sm font-medium">
+              Name
+              <input
+                name="name"
+                required
+                maxLength={100}
+                placeholder="e.g. lab-gpu-1"
+                className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+              />
+            </label>
+            {create.error && (
+              <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+                {create.error.message}
+              </p>
+            )}
+            <div className="flex justify-end gap-2">
+              <button type="button" className="rounded-md px-3 py-2 text-sm" onClick={close}>
+                Cancel
+              </button>
+              <button type="submit" className={button} disabled={create.isPending}>
+                Create
+              </button>
+            </div>
+          </form>
+        )}
+      </dialog>
+    </section>
+  );
+}

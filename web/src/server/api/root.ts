@@ -1,0 +1,15 @@
+import { agentRouter } from "./routers/agent";
+import { agentsRouter } from "./routers/agents";
+import { metricsRouter } from "./routers/metrics";
+import { runsRouter } from "./routers/runs";
+import { createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  runs: runsRouter,
+  metrics: metricsRouter,
+  agents: agentsRouter,
+  /** What `ai623-agent` calls, with its bearer token. */
+  agent: agentRouter,
+});
+
+export type AppRouter = typeof appRouter;

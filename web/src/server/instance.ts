@@ -1,0 +1,26 @@
+import { type Db, getDb } from "@ai623/drizzle";
+import { type Auth, createAuth } from "./auth";
+
+export interface ServerInstance {
+  db: Db;
+  auth: Auth;
+}
+
+// One per process, on globalThis: Next.js may load this module in several bundles (route handlers,
+// server components), and a second PGlite on the same folder would lose rows.
+const store = globalThis as typeof globalThis & { __ai623Server?: Promise<ServerInstance> };
+
+/** The database and auth of this server process, opened (and migrated) on first use. */
+export function getServerInstance(): Promise<ServerInstance> {
+  if (!store.__ai623Server) {
+    store.__ai623Server = (async () => {
+      const db = await getDb();
+      return { db, auth: createAuth(db) };
+    })();
+    // A failed open (bad DATABASE_URL, locked folder) must not be cached: the next request retries.
+    store.__ai623Server.catch(() => {
+      store.__ai623Server = undefined;
+    });
+  }
+  return store.__ai623Server;
+}
