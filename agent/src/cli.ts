@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .option("--cache-dir <dir>", "datasets, weights, checkpoints, outbox (env AI623_CACHE_DIR; default ~/.cache/ai623)")
     .option(
       "--data-dir <dir>",
-      "an extracted CIFAR folder or .tar.gz to use instead of downloading (env AI623_DATA_DIR)",
+      "an extracted CIFAR folder or .tar.gz to use instead of downloading (env AI623_AGENT_DATA_DIR; AI623_DATA_DIR is the site's own folder)",
     )
     .option("--once", "train one run, then exit (same as --max-runs 1)")
     .option("--max-runs <n>", "exit after n runs (env AI623_MAX_RUNS)")

@@ -83,7 +83,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   }
   const maxRunsRaw = o.maxRuns ?? env.AI623_MAX_RUNS;
   const maxRuns = o.once ? 1 : maxRunsRaw ? wholeNumber("--max-runs", maxRunsRaw, 1) : null;
-  const dataDir = o.dataDir ?? env.AI623_DATA_DIR;
+  const dataDir = o.dataDir ?? env.AI623_AGENT_DATA_DIR;
   return {
     server,
     token,

@@ -119,6 +119,8 @@ async function processRun(
 ): Promise<RunEnd> {
   const { shutdown, terminal } = opt;
   heartbeat.setRun(run.id);
+  // A refusal replayed from an earlier session (another attempt) says nothing about this claim.
+  reporter.lostRuns.delete(run.id);
   const local = await listCheckpoints(opt.cacheDir, run.id);
   const resumeFrom = run.checkpointEpoch !== null && local.includes(run.checkpointEpoch) ? run.checkpointEpoch : null;
   log.info(
