@@ -90,7 +90,7 @@ async function eventsOf(runId: string) {
     .orderBy(asc(runEvents.id));
 }
 
-describe.skipIf(slow)("ai623-agent against the real API", () => {
+describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, () => {
   it("claims a run, posts every epoch, finishes it with the best epoch recorded, logs JSON with ids", async () => {
     const { user, token, agentId, run, cacheDir } = await setup(3);
     const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
