@@ -8,6 +8,7 @@ import { runEvents, runs } from "@ai623/drizzle/schema";
 import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getServerInstance } from "../../web/src/server/instance";
+import { collectDoctorChecks } from "../src/commands/doctor";
 import { spawnAgent } from "./agent-process";
 import { type SiteServer, type SiteUser, signUpUser, startSiteServer } from "./site-server";
 
@@ -176,10 +177,23 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
   it("stops with a clear message and a non-zero exit when its token is revoked", async () => {
     const { user, token, agentId, run, cacheDir } = await setup(1);
     await user.mutate("runs.cancel", { runId: run.id });
+    const doctor = async () => {
+      const checks = await collectDoctorChecks({ server: site.url, token, cacheDir, skipBackends: true }, {});
+      return Object.fromEntries(checks.map((c) => [c.name, c]));
+    };
+    expect((await doctor()).token).toMatchObject({ ok: true });
     const agent = spawnAgent({ server: site.url, token, cacheDir });
     await agent.waitForLog((l) => String(l.msg).startsWith("Registered as"));
     await user.mutate("agents.revoke", { agentId });
     expect(await agent.exited).toBe(3);
     expect(agent.stderr()).toMatch(/rejected this agent's token.*\[TOKEN_REJECTED\]/);
+    const after = await doctor();
+    expect(after.server).toMatchObject({ ok: true });
+    expect(after.token).toMatchObject({ ok: false, detail: expect.stringMatching(/revoked/) });
+    const unreachable = await collectDoctorChecks(
+      { server: "http://127.0.0.1:9", token, cacheDir, skipBackends: true },
+      {},
+    );
+    expect(unreachable.find((c) => c.name === "server")).toMatchObject({ ok: false });
   });
 });

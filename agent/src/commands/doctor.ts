@@ -19,6 +19,8 @@ export interface DoctorOptions {
 export interface DoctorCheck {
   name: string;
   ok: boolean;
+  /** not required here (a native backend); shown, never a failure */
+  optional?: boolean;
   detail: string;
 }
 
@@ -92,7 +94,10 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
 
 export async function runDoctor(o: DoctorOptions, print: (line: string) => void = console.log): Promise<number> {
   const checks = await collectDoctorChecks(o);
-  for (const c of checks) print(`${c.ok ? "✓" : "✗"} ${c.name.padEnd(16)} ${c.detail}`);
+  for (const c of checks) {
+    const mark = !c.ok ? "✗" : c.optional && c.detail.startsWith("unavailable") ? "-" : "✓";
+    print(`${mark} ${c.name.padEnd(16)} ${c.detail}`);
+  }
   const failed = checks.filter((c) => !c.ok);
   print(failed.length ? `${failed.length} problem(s) found` : "All checks passed");
   return failed.length ? 1 : 0;
