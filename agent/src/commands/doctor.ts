@@ -37,7 +37,8 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
       checks.push({
         name: `backend ${backend}`,
         ok: probe.ok || !required,
-        detail: `${probe.ok ? "works" : "unavailable"}: ${probe.detail}`,
+        ...(required ? {} : { optional: true }),
+        detail: `${probe.ok ? "works" : `unavailable${required ? "" : " (optional)"}`}: ${probe.detail}`,
       });
     }
   }
