@@ -158,9 +158,9 @@ CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> state
 CREATE INDEX "verifications_identifier_idx" ON "verifications" USING btree ("identifier");--> statement-breakpoint
 CREATE UNIQUE INDEX "projects_owner_name_uq" ON "projects" USING btree ("owner_id","name");--> statement-breakpoint
 CREATE INDEX "run_events_run_idx" ON "run_events" USING btree ("run_id","id");--> statement-breakpoint
-CREATE INDEX "runs_queue_idx" ON "runs" USING btree ("owner_id","status","priority" DESC NULLS LAST,"created_at","id");--> statement-breakpoint
-CREATE INDEX "runs_owner_created_idx" ON "runs" USING btree ("owner_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "runs_owner_best_idx" ON "runs" USING btree ("owner_id",coalesce("best_val_acc", -1) desc,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "runs_queue_idx" ON "runs" USING btree ("owner_id","status","priority" DESC NULLS FIRST,"created_at","id");--> statement-breakpoint
+CREATE INDEX "runs_owner_created_idx" ON "runs" USING btree ("owner_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "runs_owner_best_idx" ON "runs" USING btree ("owner_id",coalesce("best_val_acc", -1) desc,"id" DESC NULLS FIRST);--> statement-breakpoint
 CREATE INDEX "runs_owner_name_idx" ON "runs" USING btree ("owner_id","name","id");--> statement-breakpoint
 CREATE INDEX "runs_project_idx" ON "runs" USING btree ("project_id");--> statement-breakpoint
 CREATE INDEX "runs_agent_idx" ON "runs" USING btree ("agent_id");--> statement-breakpoint

@@ -77,7 +77,9 @@ export async function openDb(env: Env = process.env, opts: OpenDbOptions = {}): 
         kind: "pglite-memory",
         location: "memory",
         close: () => client.close(),
-        migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
+        migrate: async () => {
+          await migrate(db, { migrationsFolder: migrationsDir() });
+        },
       };
     }
     const raw = url.startsWith("file:") ? url.slice("file:".length) : env.PGLITE_DIR?.trim() || ".data/pglite";
@@ -98,7 +100,9 @@ export async function openDb(env: Env = process.env, opts: OpenDbOptions = {}): 
             lock.release();
           }
         },
-        migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
+        migrate: async () => {
+          await migrate(db, { migrationsFolder: migrationsDir() });
+        },
       };
     } catch (err) {
       lock.release();
@@ -135,7 +139,9 @@ export async function openDb(env: Env = process.env, opts: OpenDbOptions = {}): 
       kind: "neon-ws",
       location: describeUrl(url),
       close: () => closing.close(() => pool.end()),
-      migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
+      migrate: async () => {
+        await migrate(db, { migrationsFolder: migrationsDir() });
+      },
     };
   }
 
@@ -150,7 +156,9 @@ export async function openDb(env: Env = process.env, opts: OpenDbOptions = {}): 
     kind: "node-postgres",
     location: describeUrl(url),
     close: () => closing.close(() => pool.end()),
-    migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
+    migrate: async () => {
+      await migrate(db, { migrationsFolder: migrationsDir() });
+    },
   };
 }
 

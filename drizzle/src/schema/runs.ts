@@ -67,11 +67,13 @@ export const runs = pgTable(
     ...timestamps,
   },
   (t) => [
+    // ORDER BY x DESC means NULLS FIRST; drizzle-kit writes DESC NULLS LAST unless told, and an index
+    // whose null order differs from the query's cannot serve its ORDER BY (the planner sorts instead).
     // the claim: one owner's queued runs in priority order
-    index("runs_queue_idx").on(t.ownerId, t.status, t.priority.desc(), t.createdAt, t.id),
+    index("runs_queue_idx").on(t.ownerId, t.status, t.priority.desc().nullsFirst(), t.createdAt, t.id),
     // listRuns keyset pagination, one index per sort order
-    index("runs_owner_created_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
-    index("runs_owner_best_idx").on(t.ownerId, sql`coalesce(${t.bestValAcc}, -1) desc`, t.id.desc()),
+    index("runs_owner_created_idx").on(t.ownerId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("runs_owner_best_idx").on(t.ownerId, sql`coalesce(${t.bestValAcc}, -1) desc`, t.id.desc().nullsFirst()),
     index("runs_owner_name_idx").on(t.ownerId, t.name, t.id),
     index("runs_project_idx").on(t.projectId),
     index("runs_agent_idx").on(t.agentId),

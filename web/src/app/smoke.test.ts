@@ -105,6 +105,18 @@ describe.skipIf(process.env.AI623_FAST === "1")("npm start on embedded PGlite (s
     expect(html).toContain("No runs yet.");
     const agents = await fetch(`${base}/agents`, { headers: { cookie } });
     expect(agents.status).toBe(200);
+
+    // Through the real HTTP server the declared Content-Length is refused before the body is read.
+    const huge = await fetch(`${base}/api/trpc/runs.create`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ json: { name: "x".repeat(2 * 1024 * 1024), config: {} } }),
+    });
+    expect(huge.status).toBe(413);
+    const list = await fetch(`${base}/api/trpc/runs.list?input=${encodeURIComponent('{"json":{}}')}`, {
+      headers: { cookie },
+    });
+    expect((await list.json()).result.data.json.items).toEqual([]);
   });
 
   it("takes the whole agent protocol over curl (scripts/protocol-curl.sh)", () => {

@@ -370,9 +370,26 @@ export function defineApiSuite(engine: string, cleanup?: () => Promise<void>) {
         [2, 0.6, 0.5],
       ]);
 
+      const cancelDone = await mutate("runs.cancel", { runId: run.id }, frank);
+      expect(cancelDone.status).toBe(409);
+      expect(cancelDone.error?.message).toMatch(/already succeeded/);
+
       // a finished run is no longer the agent's to post to
       const late = await mutate("agent.postEpoch", { runId: run.id, metrics: epoch(3, 0.7) }, agent);
       expect([403, 409]).toContain(late.status);
+    });
+
+    it("passes a user's cancel to the agent in its heartbeat answer", async () => {
+      const gina = await signUp(`gina-${engine}@example.com`);
+      const { token } = await createAgent(gina, "worker");
+      const run = await createRun(gina, "to stop");
+      await mutate("agent.claim", { gpu: false }, { token });
+      const requested = await mutate<RunRow & { cancelRequested: boolean }>("runs.cancel", { runId: run.id }, gina);
+      expect(requested.data).toMatchObject({ status: "claimed", cancelRequested: true });
+      const beat = await mutate<{ cancelRequested: boolean }>("agent.heartbeat", { runId: run.id }, { token });
+      expect(beat.data?.cancelRequested).toBe(true);
+      const stopped = await mutate("agent.finish", { runId: run.id, outcome: "cancelled" }, { token });
+      expect(stopped.data).toEqual({ runId: run.id, status: "cancelled" });
     });
   });
 }
