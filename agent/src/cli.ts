@@ -57,9 +57,12 @@ export function buildProgram(): Command {
     .requiredOption("--train <n>", "training images")
     .requiredOption("--test <n>", "test images")
     .option("--seed <s>", "generator seed", "0")
-    .action(async (opts: { dataset: string; out: string; train: string; test: string; seed: string }) => {
-      await runDataSynth(opts);
-    });
+    .option("--archive", "also pack it as a .tar.gz named like the official archive")
+    .action(
+      async (opts: { dataset: string; out: string; train: string; test: string; seed: string; archive?: boolean }) => {
+        await runDataSynth(opts);
+      },
+    );
   program
     .command("eval")
     .description("Accuracy of a torchvision-named checkpoint on a CIFAR test split; optionally writes its logits.")

@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 import { AgentError } from "../errors";
+import { registerBatchNormGradWithoutTile } from "./batch-norm-grad";
 import { registerWasmConv2DBackpropFilter } from "./wasm-conv-backprop-filter";
 
 export const backendNames = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -40,6 +41,7 @@ export async function initBackend(name: BackendName): Promise<void> {
       throw new AgentError("backend_failed", "The wasm backend failed to initialise; retry with --backend cpu");
     }
     registerWasmConv2DBackpropFilter();
+    registerBatchNormGradWithoutTile();
   } else if (name === "cpu") {
     await tf.setBackend("cpu");
   } else {

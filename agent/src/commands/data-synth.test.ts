@@ -29,6 +29,15 @@ describe("data synth", () => {
     expect(lines[0]).toContain(`--data-dir ${out}`);
   });
 
+  it("--archive packs the folder as a .tar.gz the loader accepts", async () => {
+    const lines: string[] = [];
+    await runDataSynth({ dataset: "cifar10", out: dir, train: 10, test: 5, archive: true, log: (m) => lines.push(m) });
+    const archive = join(dir, "cifar-10-binary.tar.gz");
+    expect(lines[0]).toContain(archive);
+    const data = await loadCifar({ dataset: "synthetic-cifar10", cacheDir: join(dir, "cache"), dataDir: archive });
+    expect([data.train.count, data.test.count]).toEqual([10, 5]);
+  });
+
   it("rejects bad arguments with a clear message", async () => {
     await expect(runDataSynth({ dataset: "mnist", out: dir, train: 1, test: 1 })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",

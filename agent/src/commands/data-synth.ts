@@ -1,9 +1,12 @@
 // `ai623-agent data synth`: writes the synthetic twin of CIFAR-10/100 in the official binary layout,
 // so it can be passed to a run with --data-dir (or packed and served like the real archive).
-import { resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import * as tar from "tar";
+import { officialArchives } from "../data/archive";
 import type { CifarFamily } from "../data/cifar-layout";
 import { writeSyntheticDataset } from "../data/synthetic";
 import { AgentError } from "../errors";
+import { hashFile } from "../util/download";
 
 export interface DataSynthOptions {
   dataset: string;
@@ -11,6 +14,8 @@ export interface DataSynthOptions {
   train: string | number;
   test: string | number;
   seed?: string | number;
+  /** Also pack the folder as `<out>/<official archive name>` (e.g. to test the download path offline). */
+  archive?: boolean;
   /** Base for a relative --out; injectable for tests. */
   cwd?: string;
   log?: (message: string) => void;
@@ -41,7 +46,13 @@ export async function runDataSynth(opt: DataSynthOptions): Promise<string> {
   };
   const started = Date.now();
   const dir = await writeSyntheticDataset(resolve(opt.cwd ?? process.cwd(), opt.out), spec);
-  (opt.log ?? console.log)(
+  const log = opt.log ?? console.log;
+  if (opt.archive) {
+    const file = join(dirname(dir), officialArchives[spec.family].fileName);
+    await tar.c({ gzip: true, file, cwd: dirname(dir), portable: true }, [basename(dir)]);
+    log(`Packed ${file} (md5 ${(await hashFile(file)).md5}; not the official md5: load it as synthetic-${family})`);
+  }
+  log(
     `Wrote synthetic-${family} (${spec.train} train, ${spec.test} test, seed ${spec.seed}) to ${dir} in ` +
       `${((Date.now() - started) / 1000).toFixed(1)} s; use it with --data-dir ${dir}`,
   );

@@ -118,6 +118,23 @@ describe("batches", () => {
     expect(Buffer.from(e0.buffer).equals(Buffer.from(unaugmented.buffer))).toBe(false);
   });
 
+  it("backend and host resizing give the same batches", async () => {
+    for (const imageSize of [57, 224]) {
+      const cfg = { ...base, augment: true, imageSize };
+      const onBackend = createDataPipeline(data, { ...cfg, resize: "backend" });
+      const onHost = createDataPipeline(data, { ...cfg, resize: "host" });
+      expect(onBackend.prepareTrainBatch(2, 1).side).toBe(32);
+      const a = onBackend.toBatch(onBackend.prepareTrainBatch(2, 1));
+      const b = onHost.toBatch(onHost.prepareTrainBatch(2, 1));
+      expect(a.xs.shape).toEqual([32, imageSize, imageSize, 3]);
+      expect(b.xs.shape).toEqual(a.xs.shape);
+      const diff = tf.tidy(() => a.xs.sub(b.xs).abs().max().dataSync()[0]!);
+      expect(diff).toBeLessThan(1e-5);
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it("label tensors match the labels", async () => {
     const p = createDataPipeline(data, base);
     for await (const b of p.trainBatches(0)) {

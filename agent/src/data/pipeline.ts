@@ -3,7 +3,7 @@
 // caller (`batch.dispose()`), so an abandoned epoch leaks nothing.
 import * as tf from "@tensorflow/tfjs";
 import { createRng, deriveSeed, randomInt } from "../util/rng";
-import { type CifarSplit, imageChannels, pixelBytes } from "./cifar-layout";
+import { type CifarSplit, imageChannels, imageSide, pixelBytes } from "./cifar-layout";
 import { selectStratifiedSubset, shuffleForEpoch } from "./subset";
 import { type Augmentation, createImageTransform, cropPadding, noAugmentation, transformImage } from "./transform";
 
@@ -17,11 +17,20 @@ export interface PipelineConfig {
   seed: number;
   /** Batches prepared ahead of the consumer (default 1). */
   prefetch?: number;
+  /**
+   * Where upsampling runs. "backend" (default): augmentation and normalisation on the host at
+   * 32 px, then `tf.image.resizeBilinear(halfPixelCenters)` on the training backend, which skips
+   * copying the 49× larger 224-px batch into backend memory (faster in bench/data-pipeline.ts).
+   * "host": the same bilinear resize in TypeScript (transform.ts); both follow PyTorch's
+   * F.interpolate(mode="bilinear", align_corners=False).
+   */
+  resize?: "backend" | "host";
 }
 
-/** A batch on the host, before it becomes tensors. `x` is NHWC float32, normalised. */
+/** A batch on the host, before it becomes tensors. `x` is NHWC float32, normalised, `side` px square. */
 export interface HostBatch {
   x: Float32Array;
+  side: number;
   labels: Int32Array;
   size: number;
 }
@@ -45,6 +54,8 @@ export interface DataPipeline {
   /** Host-side batch `step` of `epoch` (shuffled, augmented if enabled); no tensors. */
   prepareTrainBatch(epoch: number, step: number): HostBatch;
   prepareValBatch(step: number): HostBatch;
+  /** Tensors for a host batch (resized to imageSize on the backend when needed); caller disposes. */
+  toBatch(host: HostBatch): Batch;
   trainBatches(epoch: number): AsyncGenerator<Batch>;
   valBatches(): AsyncGenerator<Batch>;
 }
@@ -69,8 +80,9 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
   const { batchSize, imageSize, seed, numClasses } = { ...config, numClasses: data.numClasses };
   const trainIndices = selectStratifiedSubset(data.train.labels, numClasses, config.trainSubset, seed, "trainSubset");
   const valIndices = selectStratifiedSubset(data.test.labels, numClasses, config.valSubset, seed, "valSubset");
-  const transform = createImageTransform(imageSize);
-  const imageFloats = imageSize * imageSize * imageChannels;
+  const hostSide = config.resize === "host" ? imageSize : imageSide;
+  const transform = createImageTransform(hostSide);
+  const imageFloats = hostSide * hostSide * imageChannels;
   let epochOrder: { epoch: number; order: Int32Array } | null = null;
 
   const orderFor = (epoch: number): Int32Array => {
@@ -94,7 +106,7 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
         k * imageFloats,
       );
     }
-    return { x, labels, size };
+    return { x, side: hostSide, labels, size };
   };
 
   const prepareTrainBatch = (epoch: number, step: number): HostBatch => {
@@ -121,7 +133,10 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
   };
 
   const toBatch = (host: HostBatch): Batch => {
-    const xs = tf.tensor4d(host.x, [host.size, imageSize, imageSize, imageChannels], "float32");
+    const xs = tf.tidy(() => {
+      const x = tf.tensor4d(host.x, [host.size, host.side, host.side, imageChannels], "float32");
+      return host.side === imageSize ? x : tf.image.resizeBilinear(x, [imageSize, imageSize], false, true);
+    });
     const ys = tf.tensor1d(host.labels, "int32");
     return {
       xs,
@@ -147,6 +162,7 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
     valSteps,
     prepareTrainBatch,
     prepareValBatch,
+    toBatch,
     trainBatches: (epoch) => prefetchBatches(stepsPerEpoch, depth, (s) => prepareTrainBatch(epoch, s), toBatch),
     valBatches: () => prefetchBatches(valSteps, depth, prepareValBatch, toBatch),
   };

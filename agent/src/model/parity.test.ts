@@ -8,6 +8,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/init";
+import { crossEntropy } from "../train/train-step";
 import { buildResNet, disposeResNet, type ResNetOptions } from "./resnet";
 import { type NamedTensor, readSafetensors } from "./safetensors";
 import { loadTorchvisionTensors } from "./weights";
@@ -72,6 +73,39 @@ describe("parity with torchvision (tiny, committed fixture)", () => {
     expect(maxAbsDiff(stat("layer4.0.bn3", 3), f.io.get("after_train.layer4.0.bn3.running_var")!.data)).toBeLessThan(
       1e-4,
     );
+    disposeResNet(net);
+  });
+
+  it("gives PyTorch's gradients in train mode (wasm conv-filter kernel, BN gradient)", () => {
+    const net = buildResNet(options);
+    loadTorchvisionTensors(net, f.weights);
+    const input = f.io.get("input")!;
+    const labels = tf.tensor1d(Array.from(f.io.get("labels")!.data), "int32");
+    const xs = tf.tensor(input.data, input.shape);
+    const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(net.model.apply(xs, { training: true }) as tf.Tensor2D, labels),
+      vars,
+    );
+    const byKey = new Map<string, tf.Tensor>();
+    for (const w of net.model.trainableWeights) {
+      const layer = w.originalName.split("/")[0]!;
+      const kind = w.originalName.split("/")[1]!;
+      const g = grads[(w.read() as tf.Variable).name]!;
+      if (kind === "kernel" && g.rank === 4) byKey.set(`${layer}.weight`, tf.transpose(g, [3, 2, 0, 1]));
+      else if (kind === "kernel") byKey.set(`${layer}.weight`, tf.transpose(g));
+      else byKey.set(`${layer}.${kind === "gamma" ? "weight" : "bias"}`, g);
+    }
+    const expected = [...f.io.keys()].filter((k) => k.startsWith("grad."));
+    expect(expected.length).toBe(7);
+    for (const k of expected) {
+      const want = f.io.get(k)!.data;
+      const got = byKey.get(k.slice("grad.".length))!.dataSync();
+      const scale = Math.max(...Array.from(want, Math.abs));
+      expect(scale, k).toBeGreaterThan(0);
+      expect(maxAbsDiff(got, want) / scale, k).toBeLessThan(1e-3);
+    }
+    tf.dispose([value, xs, labels, ...Object.values(grads), ...byKey.values()]);
     disposeResNet(net);
   });
 });

@@ -56,13 +56,13 @@ class LayerFactory {
   private seed(): number | undefined {
     return this.nextSeed === undefined ? undefined : this.nextSeed++;
   }
-  conv(name: string, filters: number, kernelSize: number, strides: number): tf.layers.Layer {
+  conv(name: string, filters: number, kernelSize: number, strides: number, padding: "valid" | "same" = "valid") {
     return tf.layers.conv2d({
       name,
       filters,
       kernelSize,
       strides,
-      padding: "valid",
+      padding,
       useBias: false,
       kernelInitializer: tf.initializers.varianceScaling({
         scale: 2,
@@ -105,7 +105,10 @@ function buildBottleneck(f: LayerFactory, x: Sym, a: BlockArgs, unused: tf.layer
   const n = a.name;
   let y = call(f.conv(`${n}.conv1`, a.width, 1, 1), x);
   y = call(tf.layers.reLU({ name: `${n}.relu1` }), call(f.batchNorm(`${n}.bn1`), y));
-  y = call(f.conv(`${n}.conv2`, a.width, 3, a.stride), call(pad(`${n}.conv2.pad`, 1), y));
+  // TF 'same' equals PyTorch's padding=1 for a 3×3 at stride 1 (one pixel each side) and skips the
+  // padding layer's copy and its gradient; at stride 2 TF would pad asymmetrically, so pad explicitly.
+  if (a.stride === 1) y = call(f.conv(`${n}.conv2`, a.width, 3, 1, "same"), y);
+  else y = call(f.conv(`${n}.conv2`, a.width, 3, a.stride), call(pad(`${n}.conv2.pad`, 1), y));
   y = call(tf.layers.reLU({ name: `${n}.relu2` }), call(f.batchNorm(`${n}.bn2`), y));
   y = call(f.batchNorm(`${n}.bn3`), call(f.conv(`${n}.conv3`, outC, 1, 1), y));
   const needsProjection = a.stride !== 1 || a.inChannels !== outC;

@@ -23,6 +23,8 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
+const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 const bytesPer: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, U8: 1, BOOL: 1, F64: 8 };
 
 function halfToFloat(h: number): number {
@@ -37,8 +39,11 @@ function halfToFloat(h: number): number {
 function decode(dtype: string, bytes: Uint8Array, count: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
-  if (dtype === "F32") for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-  else if (dtype === "F16") for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+  if (dtype === "F32") {
+    // Copy bytes (Buffer.slice would be a view, possibly unaligned) straight into the float array.
+    if (littleEndian) new Uint8Array(out.buffer).set(bytes);
+    else for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+  } else if (dtype === "F16") for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
   else if (dtype === "BF16") {
     // bfloat16 is the top half of a float32.
     const u32 = new Uint32Array(out.buffer);
@@ -113,7 +118,8 @@ export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Reco
   let at = 8 + headerBytes.byteLength;
   const le = new DataView(out.buffer);
   for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++) le.setFloat32(at + 4 * i, t.data[i]!, true);
+    if (littleEndian) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    else for (let i = 0; i < t.data.length; i++) le.setFloat32(at + 4 * i, t.data[i]!, true);
     at += 4 * t.data.length;
   }
   return out;

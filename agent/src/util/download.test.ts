@@ -30,6 +30,10 @@ async function serve(opts: ServeOptions): Promise<TestServer> {
   const server: Server = createServer((req, res) => {
     const index = state.requests.length;
     state.requests.push(req.headers.range);
+    if (req.url === "/missing") {
+      res.writeHead(404).end();
+      return;
+    }
     let start = 0;
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
     if (opts.range && m?.[1]) {
@@ -155,6 +159,23 @@ describe("downloadFile", () => {
     const err = await downloadFile({ ...quiet, url: "http://127.0.0.1:9/x", dest, expected: { md5 } }).catch((e) => e);
     expect(err.code).toBe("CHECKSUM_MISMATCH");
     expect(err.message).toContain(`delete ${dest} and retry`);
+  });
+
+  it("an HTTP error is DOWNLOAD_FAILED at once, without retrying", async () => {
+    const s = await start({ range: true });
+    const dest = join(dir, "file.bin");
+    const url = s.url.replace("/file.bin", "/missing");
+    const err = await downloadFile({ ...quiet, url, dest, expected: { md5 } }).catch((e) => e);
+    expect(err.code).toBe("DOWNLOAD_FAILED");
+    expect(err.message).toContain("HTTP 404");
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it("the progress bar mode downloads the same bytes", async () => {
+    const s = await start({ range: true, cutAt: { 0: 150_000 } });
+    const dest = join(dir, "file.bin");
+    await downloadFile({ ...quiet, progress: "bar", log: () => {}, url: s.url, dest, expected: { sha256 } });
+    expect(readFileSync(dest).equals(payload)).toBe(true);
   });
 
   it("offline: DOWNLOAD_FAILED says which file to place where", async () => {
