@@ -5,6 +5,7 @@
 // on fc), the cheapest step a run without feature caching takes. At 224 px a batch of 128 does not
 // fit in wasm's 4 GiB, so the step is measured at --step-batch and scaled linearly to --batch
 // (the JSON says so). Prints one JSON object; target: prep / step < 0.10 at every size.
+import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, parseBackendName } from "../agent/src/backend/init";
 import { pixelBytes } from "../agent/src/data/cifar-layout";
@@ -136,6 +137,8 @@ async function main(): Promise<void> {
         backend: tf.getBackend(),
         anchor: `${arch} head_only training step (Adam), same backend`,
         batch,
+        // Wall times on a shared machine swell with its load; CPU times and ratios much less.
+        loadAverage: loadavg().map((v) => Number(v.toFixed(2))),
         target: "prep (augment + normalise + resize + tensors, the faster path) / step < 0.10",
         results,
         rssMiB: Math.round(process.memoryUsage().rss / 1048576),

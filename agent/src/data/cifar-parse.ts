@@ -122,7 +122,7 @@ export async function readCifarSplit(
   };
   let offset = 0;
   for (const [k, file] of files.entries()) {
-    const bytes = await readExisting(join(dir, file), "");
+    const bytes = await readFile(join(dir, file));
     decodeRecords(bytes, layout, split, offset, options.labelMode);
     offset += counts[k]!;
   }

@@ -198,6 +198,7 @@ async function transferOnce(opt: DownloadOptions, partial: string, offset: numbe
     start = m?.[1] ? Number(m[1]) : -1;
     if (start !== offset) {
       await res.body?.cancel();
+      await rm(partial, { force: true }); // the next attempt starts over rather than splice bytes
       throw new Error(`server resumed at byte ${start}, asked for ${offset}`);
     }
   }
