@@ -1,10 +1,11 @@
 // One run, start to end: data → model (pretrained or seeded) → freeze rule → epochs of train steps
 // and validation → metrics and a checkpoint at each epoch end. The agent loop (runner/agent-loop.ts)
 // adds the server around it; tests call it directly with a tiny network and synthetic data.
-import { type EpochMetrics, numClasses, type RunConfig } from "@ai623/shared";
+import type { EpochMetrics, RunConfig } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
-import { loadCifar, type SyntheticSize } from "../data/load-dataset";
-import { createDataPipeline, type DataPipeline } from "../data/pipeline";
+import type { SyntheticSize } from "../data/load-dataset";
+import type { DataPipeline } from "../data/pipeline";
+import { prepareRunData } from "../data/run-data";
 import { applyFreeze, type FreezeSummary } from "../model/freeze";
 import { ensurePretrainedWeights } from "../model/pretrained";
 import { buildResNet, disposeResNet, type ResNet } from "../model/resnet";
@@ -83,28 +84,15 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
   const { config } = opt;
   const log = opt.log ?? (() => undefined);
-  const classes = numClasses(config.dataset);
-  const data = await loadCifar({
-    dataset: config.dataset,
+  const { pipeline } = await prepareRunData(config, {
     cacheDir: opt.cacheDir,
     ...(opt.dataDir ? { dataDir: opt.dataDir } : {}),
-    ...(opt.overrides?.synthetic ? { synthetic: opt.overrides.synthetic } : {}),
+    ...(opt.overrides?.synthetic ? { load: { synthetic: opt.overrides.synthetic } } : {}),
     log,
   });
-  const pipeline = createDataPipeline(
-    { train: data.train, test: data.test, numClasses: classes },
-    {
-      batchSize: config.batchSize,
-      imageSize: config.imageSize,
-      augment: config.augment,
-      trainSubset: config.trainSubset,
-      valSubset: config.valSubset,
-      seed: config.seed,
-    },
-  );
   const net = buildResNet({
     arch: config.arch,
-    numClasses: classes,
+    numClasses: pipeline.numClasses,
     imageSize: config.imageSize,
     disabledSkips: config.disabledSkips,
     seed: config.seed,
