@@ -156,8 +156,10 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     await site.pause();
     // Epochs end while the server is away: the agent journals them.
     await agent.waitForLog((l) => l.epoch === 3 && typeof l.valAcc === "number");
+    await agent.waitForLog((l) => String(l.msg).startsWith("Server unreachable"));
     await site.resume();
     expect(await agent.exited, agent.stderr()).toBe(0);
+    expect(agent.logs.some((l) => String(l.msg).startsWith("Server reachable again"))).toBe(true);
     expect((await getMetrics(user, run.id)).map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5]);
     expect((await getRun(user, run.id)).status).toBe("succeeded");
   });

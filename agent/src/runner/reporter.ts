@@ -16,6 +16,8 @@ export class Reporter {
   /** A fatal delivery error (revoked token); the agent must stop. */
   fatal: unknown = null;
   lastError: string | null = null;
+  /** An outage is under way (said once when it starts, once when it ends). */
+  private offline = false;
 
   constructor(
     file: string,
@@ -53,11 +55,8 @@ export class Reporter {
       if (this.outbox.size === 0) return true;
       if (signal?.aborted || Date.now() >= deadline) return false;
       const wait = Math.min(backoffMs(attempt, 1_000, 30_000), Math.max(0, deadline - Date.now()));
-      if (attempt === 0 || attempt % 5 === 0) {
-        this.log.warn(
-          { pending: this.outbox.size, retryInMs: wait },
-          `Server unreachable (${this.lastError}); ${this.outbox.size} report(s) kept on disk, retrying`,
-        );
+      if (attempt > 0 && attempt % 10 === 0) {
+        this.log.warn({ pending: this.outbox.size }, `Still waiting for the server (${this.lastError})`);
       }
       await sleep(wait, signal);
     }
@@ -68,6 +67,16 @@ export class Reporter {
     try {
       const result = await this.outbox.flush((entry) => this.deliver(entry), classifyDeliveryError);
       this.lastError = result.lastError ? describeApiError(result.lastError) : null;
+      if (result.remaining > 0 && this.lastError && !this.offline) {
+        this.offline = true;
+        this.log.warn(
+          { pending: result.remaining },
+          `Server unreachable (${this.lastError}): reports are kept on disk and sent when it answers`,
+        );
+      } else if (result.remaining === 0 && this.offline) {
+        this.offline = false;
+        this.log.info({ delivered: result.delivered }, "Server reachable again: kept reports delivered");
+      }
       for (const { entry, error } of result.dropped) {
         const status = httpStatusOf(error);
         if (status === 403 || status === 404 || status === 409) this.lostRuns.add(entry.runId);
