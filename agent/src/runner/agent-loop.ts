@@ -86,6 +86,11 @@ export async function runAgentLoop(opt: AgentLoopOptions): Promise<AgentLoopResu
       } catch (e) {
         if (isTokenRejected(e)) throw tokenRejectedError(describeApiError(e));
         if (e instanceof AgentError) throw e;
+        const status = httpStatusOf(e);
+        // A refusal on the merits (e.g. another protocol version) would repeat forever: stop and say why.
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+          throw new AgentError("SERVER_REFUSED", `The server refused to hand out runs: ${describeApiError(e)}`);
+        }
         terminal.idle(`Server unreachable (${describeApiError(e)}); retrying`);
       }
       if (!run) {
