@@ -7,6 +7,7 @@ import type { BackendName } from "../backend/init";
 import { selectBackend } from "../backend/probe";
 import { AgentError } from "../errors";
 import { type BackendInfo, runAgentLoop } from "../runner/agent-loop";
+import { lockCacheDir } from "../runner/cache-lock";
 import { watchShutdown } from "../runner/shutdown";
 import { createTerminal, type LogFormat } from "../runner/terminal";
 import type { ModelOverrides } from "../train/train-run";
@@ -123,6 +124,7 @@ function readTestOverrides(env: NodeJS.ProcessEnv) {
 export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const opts = resolveRunOptions(o, env);
   const test = readTestOverrides(env);
+  const unlock = lockCacheDir(opts.cacheDir);
   const terminal = createTerminal(opts.logFormat);
   const log = terminal.log.child({ agent: opts.name });
   const shutdown = watchShutdown(
@@ -187,5 +189,6 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
     throw e;
   } finally {
     shutdown.dispose();
+    unlock();
   }
 }

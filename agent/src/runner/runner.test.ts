@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
@@ -5,6 +9,7 @@ import { classifyDeliveryError, trpcEndpoint } from "../api/client";
 import { resolveRunOptions } from "../commands/run";
 import { AgentError } from "../errors";
 import { toErrorInfo } from "./agent-loop";
+import { lockCacheDir } from "./cache-lock";
 import { backoffMs, sleep } from "./shutdown";
 import { createTerminal } from "./terminal";
 
@@ -101,5 +106,23 @@ describe("createTerminal", () => {
     expect(text).not.toContain("hidden");
     // the idle line is printed once, not at every poll
     expect(text.match(/Waiting for a queued run/g)).toHaveLength(1);
+  });
+});
+
+describe("lockCacheDir", () => {
+  it("admits one agent per cache, takes over a dead owner's lock and releases", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ai623-lock-"));
+    const release = lockCacheDir(dir);
+    // a live other process holds it: refused, naming the pid
+    const other = spawnSync(process.execPath, ["-e", "setTimeout(() => {}, 0)"]);
+    expect(other.status).toBe(0);
+    writeFileSync(join(dir, "agent.lock"), `${process.ppid}\n`);
+    expect(() => lockCacheDir(dir)).toThrow(/Another agent \(pid \d+\) is using the cache/);
+    // the owner died (kill -9): taken over
+    writeFileSync(join(dir, "agent.lock"), `${other.pid}\n`);
+    const again = lockCacheDir(dir);
+    again();
+    release();
+    lockCacheDir(dir)();
   });
 });
