@@ -5,7 +5,7 @@ import { UnauthorizedError } from "../errors";
 import { runEvents, runs } from "../schema";
 import { createTestAgent, createTestUser, queueTestRun, sqlEngines, testConfig, useTestDb } from "../testing";
 import { revokeAgent } from "./agents";
-import { claimNextRun, claimNextRunUnsafe } from "./claim";
+import { buildClaimStatement, claimNextRun, claimNextRunUnsafe } from "./claim";
 import { listRunEvents } from "./events";
 
 describe.each(sqlEngines)("claimNextRun on %s", (engine) => {
@@ -130,5 +130,31 @@ describe.each(["postgres", "neon"] as const)("concurrent claims on %s", (engine)
     const all = got.flat();
     const duplicates = all.length - new Set(all).size;
     expect(duplicates).toBeGreaterThan(0);
+  });
+});
+
+describe("the claim's query plan on postgres", () => {
+  const t = useTestDb("postgres");
+
+  it("finds the next of 10,000 queued runs through runs_queue_idx without sorting them", async () => {
+    const owner = await createTestUser(t.db);
+    const seed = await queueTestRun(t.db, owner);
+    await t.db.execute(sql`
+      insert into runs (project_id, owner_id, name, config, priority, requires_gpu, created_at)
+      select ${seed.projectId}, ${owner}, 'run ' || g, ${JSON.stringify(testConfig())}::jsonb, g % 5, g % 7 = 0,
+             now() - g * interval '1 second'
+      from generate_series(1, 10000) g`);
+    await t.db.execute(sql`analyze runs`);
+    const { agent } = await createTestAgent(t.db, owner);
+    for (const gpu of [false, true]) {
+      const statement = buildClaimStatement(t.db, { ...agent, tokenHash: "" }, { gpu }, true);
+      const result = (await t.db.execute(sql`explain ${statement.getSQL()}`)) as unknown as {
+        rows: Record<string, string>[];
+      };
+      const plan = result.rows.map((r) => Object.values(r)[0]).join("\n");
+      expect(plan, plan).toContain("runs_queue_idx");
+      expect(plan, plan).toContain("LockRows");
+      expect(plan, plan).not.toMatch(/\bSort\b/);
+    }
   });
 });

@@ -14,11 +14,11 @@ export interface ClaimOptions {
 }
 
 /**
- * The claim itself: ONE statement that picks the agent owner's best queued run it can serve and
+ * The claim itself (exported for EXPLAIN in tests): ONE statement that picks the agent owner's best queued run it can serve and
  * takes it. `FOR UPDATE SKIP LOCKED` makes concurrent claimers pass over a row another claimer is
  * taking instead of both taking it; `locked: false` is the racy negative control for tests only.
  */
-function claimStatement(db: Db, agent: Agent, opts: ClaimOptions, locked: boolean) {
+export function buildClaimStatement(db: Db, agent: Agent, opts: ClaimOptions, locked: boolean) {
   const leaseSeconds = opts.leaseSeconds ?? defaultLeaseSeconds;
   if (!(leaseSeconds > 0 && leaseSeconds <= 86_400)) {
     throw new BadInputError(`leaseSeconds must be in (0, 86400] (got ${leaseSeconds})`);
@@ -50,7 +50,7 @@ function claimStatement(db: Db, agent: Agent, opts: ClaimOptions, locked: boolea
 async function claimWith(db: Db, agentId: string, opts: ClaimOptions, locked: boolean): Promise<Run | null> {
   const agent = await loadActiveAgent(db, agentId);
   return db.transaction(async (tx) => {
-    const [run] = await claimStatement(tx, agent, opts, locked);
+    const [run] = await buildClaimStatement(tx, agent, opts, locked);
     if (!run) return null;
     await recordRunEvent(tx, {
       runId: run.id,

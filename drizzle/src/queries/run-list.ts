@@ -63,7 +63,11 @@ export function buildListRunsQuery(db: Db, ownerId: string, input: ListRunsInput
   const limit = Math.min(Math.max(Math.trunc(input.limit ?? 50), 1), 200);
   const where: (SQL | undefined)[] = [eq(runs.ownerId, ownerId)];
   if (input.status) where.push(eq(runs.status, input.status));
-  if (input.projectId) where.push(eq(runs.projectId, input.projectId));
+  if (input.projectId) {
+    if (!/^[0-9a-f-]{36}$/i.test(input.projectId))
+      throw new BadInputError(`projectId ${JSON.stringify(input.projectId)} is not a project id`);
+    where.push(eq(runs.projectId, input.projectId));
+  }
   if (input.dataset) where.push(sql`${runs.config}->>'dataset' = ${input.dataset}`);
   if (input.freezeMode) where.push(sql`${runs.config}->>'freezeMode' = ${input.freezeMode}`);
   if (input.init) where.push(sql`${runs.config}->>'init' = ${input.init}`);

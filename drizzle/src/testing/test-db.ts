@@ -108,18 +108,26 @@ export async function openTestDb(engine: TestEngine): Promise<TestDb> {
 
 /**
  * Register beforeAll/afterAll for one database on the engine and return a live view of it:
- * `const t = useTestDb(engine)` then `t.db` inside tests.
+ * `const t = useTestDb(engine)` then `t.db` inside tests. If the database cannot be opened (e.g.
+ * TEST_PG_URL unset), every test that touches it fails with that reason.
  */
 export function useTestDb(engine: TestEngine): TestDb {
   let current: TestDb | undefined;
+  let openError: unknown;
   beforeAll(async () => {
-    current = await openTestDb(engine);
+    try {
+      current = await openTestDb(engine);
+    } catch (err) {
+      // kept and rethrown by every test: a failed beforeAll would only mark the tests skipped
+      openError = err;
+    }
   });
   afterAll(async () => {
     await current?.close();
   });
   const get = () => {
-    if (!current) throw new Error(`The ${engine} test database is not open (did beforeAll fail?)`);
+    if (openError) throw openError;
+    if (!current) throw new Error(`The ${engine} test database is not open`);
     return current;
   };
   return {

@@ -73,7 +73,8 @@ describe.skipIf(process.env.AI623_FAST === "1")("npm start on embedded PGlite (s
   }, 480_000);
 
   afterAll(() => {
-    if (server?.pid) process.kill(-server.pid, "SIGTERM");
+    // the whole group: npx, next start and its next-server child
+    if (server?.pid && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
   });
 
   it("sends a visitor without a session to /sign-in and serves the sign-in form", async () => {

@@ -1,5 +1,6 @@
 import { type Db, getDb } from "@ai623/drizzle";
 import { type Auth, createAuth } from "./auth";
+import { resolveAuthSecret } from "./auth-secret";
 
 export interface ServerInstance {
   db: Db;
@@ -14,6 +15,7 @@ const store = globalThis as typeof globalThis & { __ai623Server?: Promise<Server
 export function getServerInstance(): Promise<ServerInstance> {
   if (!store.__ai623Server) {
     store.__ai623Server = (async () => {
+      resolveAuthSecret(); // a missing production secret is reported before any database work
       const db = await getDb();
       return { db, auth: createAuth(db) };
     })();
