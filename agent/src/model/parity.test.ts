@@ -2,7 +2,7 @@
 // [1,1,1,1], widths /16, same code path) is committed; the real ResNet-152's is generated here by
 // test/fixtures/make-parity-fixture.py when Debian's python3-torch is present.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/init";
 import { crossEntropy } from "../train/train-step";
 import { buildResNet, disposeResNet, type ResNetOptions } from "./resnet";
-import { type NamedTensor, readSafetensors } from "./safetensors";
-import { loadTorchvisionTensors } from "./weights";
+import { type NamedTensor, readSafetensors, writeSafetensors } from "./safetensors";
+import { loadTorchvisionTensors, saveCheckpoint } from "./weights";
 
 const fixtures = join(import.meta.dirname, "../../test/fixtures");
 const python = process.env.AI623_PYTHON ?? "/usr/bin/python3";
@@ -111,6 +111,47 @@ describe("parity with torchvision (tiny, committed fixture)", () => {
 });
 
 const haveTorch = spawnSync(python, ["-c", "import torch, torchvision"], { stdio: "ignore" }).status === 0;
+describe.skipIf(!haveTorch && process.env.CI !== "true")("checkpoints in PyTorch", () => {
+  it("load with load_state_dict(strict=True) and give the same logits", async () => {
+    expect(haveTorch, `${python} cannot import torch: apt-get install python3-torch python3-torchvision`).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), "ai623-ckpt-"));
+    try {
+      const options = { blocks: [1, 1, 1, 1], widths: [4, 8, 16, 32], numClasses: 10, imageSize: 32 };
+      const net = buildResNet({ ...options, disabledSkips: ["layer3.0"], seed: 11 });
+      // Non-trivial running stats, as after training.
+      for (const l of net.model.layers.filter((x) => x.getClassName() === "BatchNormalization")) {
+        const [g, b, m, v] = l.getWeights();
+        l.setWeights([
+          g!,
+          b!,
+          tf.randomNormal(m!.shape, 0, 0.1, "float32", 1),
+          tf.randomUniform(v!.shape, 0.5, 2, "float32", 2),
+        ]);
+      }
+      await saveCheckpoint(net, join(dir, "ckpt.safetensors"));
+      const x = tf.randomNormal([2, 32, 32, 3], 0, 1, "float32", 3);
+      const input: NamedTensor = { name: "input", shape: x.shape, data: x.dataSync() as Float32Array };
+      writeFileSync(join(dir, "in.safetensors"), writeSafetensors([input], { disabled: "layer3.0" }));
+      const ours = (net.model.predict(x) as tf.Tensor).dataSync();
+      const args = ["--arch", "tiny", "--load", join(dir, "ckpt.safetensors"), "--input", join(dir, "in.safetensors")];
+      const run = spawnSync(
+        python,
+        [join(fixtures, "make-parity-fixture.py"), ...args, "--out", join(dir, "out.safetensors")],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const theirs = readSafetensors(readFileSync(join(dir, "out.safetensors"))).tensors.get("logits")!.data;
+      expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-4);
+      x.dispose();
+      disposeResNet(net);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // CI must run the full check: there a missing python3-torch fails the test instead of skipping it.
 describe.skipIf(slow || (!haveTorch && process.env.CI !== "true"))("parity with torchvision (ResNet-152)", () => {
   let dir = "";
