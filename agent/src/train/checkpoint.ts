@@ -112,6 +112,12 @@ export async function listCheckpoints(cacheDir: string, runId: string): Promise<
 }
 
 async function pruneCheckpoints(cacheDir: string, runId: string, keep: number): Promise<void> {
+  // Half-written folders of a process killed mid-write (never read: they lack the final name).
+  for (const name of await readdir(runDirOf(cacheDir, runId)).catch(() => [] as string[])) {
+    if (/\.tmp-\d+$/.test(name) && !name.endsWith(`.tmp-${process.pid}`)) {
+      await rm(join(runDirOf(cacheDir, runId), name), { recursive: true, force: true });
+    }
+  }
   const epochs = await listCheckpoints(cacheDir, runId);
   for (const epoch of epochs.slice(0, Math.max(0, epochs.length - keep))) {
     await rm(checkpointDirOf(cacheDir, runId, epoch), { recursive: true, force: true });

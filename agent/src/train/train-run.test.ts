@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EpochMetrics, parseRunConfig } from "@ai623/shared";
@@ -105,6 +106,9 @@ describe("trainRun", () => {
       shouldStop: () => (first.length >= 2 ? "signal" : null),
     });
     expect(stopped).toMatchObject({ outcome: "stopped", stopReason: "signal", lastEpoch: 2 });
+    // a folder left by a process killed while writing is ignored, then cleaned up
+    const torn = `${checkpointDirOf(cacheDir, id, 3)}.tmp-999999`;
+    await mkdir(torn, { recursive: true });
     const second: EpochMetrics[] = [];
     const resumed = await trainRun({
       runId: id,
@@ -120,6 +124,7 @@ describe("trainRun", () => {
     expect(second.map((m) => m.epoch)).toEqual([3]);
     expect([...first, ...second].map(learned)).toEqual(uninterrupted.map(learned));
     expect(resumed.history.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(existsSync(torn)).toBe(false);
     const weights = await readFile(join(checkpointDirOf(cacheDir, id, 3), "model.safetensors"));
     expect(weights.equals(finalWeights)).toBe(true);
   });
