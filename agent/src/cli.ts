@@ -2,15 +2,52 @@
 // calls process.exit. Each command is a function in src/commands/ taking parsed options.
 import { Command } from "commander";
 import { runDataSynth } from "./commands/data-synth";
+import { runDoctor } from "./commands/doctor";
 import { type EvalOptions, runEval } from "./commands/eval";
+import { type RunOptions, runAgentCommand } from "./commands/run";
 import { AgentError } from "./errors";
 import { agentVersion } from "./version";
+
+/** Exit code an action asks for (commander's actions return nothing to parseAsync). */
+let actionExitCode = 0;
 
 export function buildProgram(): Command {
   const program = new Command("ai623-agent")
     .description("Claims queued ai623 runs, trains ResNet-152 with TensorFlow.js and reports every epoch.")
     .version(agentVersion)
     .showHelpAfterError();
+  program
+    .command("run", { isDefault: true })
+    .description("Claim queued runs from the server, train them and report every epoch (the default command).")
+    .option("--server <url>", "the ai623 site, e.g. https://ai623.example.org (env AI623_SERVER)")
+    .option("--token <token>", "agent token from the Agents page (env AI623_TOKEN)")
+    .option("--name <name>", "name shown in logs (env AI623_NAME; default the hostname)")
+    .option("--backend <name>", "auto, tensorflow-gpu, tensorflow, wasm or cpu (env AI623_BACKEND; default auto)")
+    .option("--cache-dir <dir>", "datasets, weights, checkpoints, outbox (env AI623_CACHE_DIR; default ~/.cache/ai623)")
+    .option(
+      "--data-dir <dir>",
+      "an extracted CIFAR folder or .tar.gz to use instead of downloading (env AI623_AGENT_DATA_DIR; AI623_DATA_DIR is the site's own folder)",
+    )
+    .option("--once", "train one run, then exit (same as --max-runs 1)")
+    .option("--max-runs <n>", "exit after n runs (env AI623_MAX_RUNS)")
+    .option("--checkpoint-every <n>", "checkpoint every n epochs, 0 = never (env AI623_CHECKPOINT_EVERY; default 1)")
+    .option(
+      "--log-format <format>",
+      "pretty (terminal) or json (one pino object per line on stdout) (env AI623_LOG_FORMAT)",
+    )
+    .action(async (opts: RunOptions) => {
+      actionExitCode = await runAgentCommand(opts);
+    });
+  program
+    .command("doctor")
+    .description("Check backends, memory, the cache folder and, with --server/--token, the server and the token.")
+    .option("--server <url>", "the ai623 site (env AI623_SERVER)")
+    .option("--token <token>", "agent token to check (env AI623_TOKEN)")
+    .option("--cache-dir <dir>", "cache root (env AI623_CACHE_DIR; default ~/.cache/ai623)")
+    .option("--skip-backends", "do not probe the TF.js backends")
+    .action(async (opts: { server?: string; token?: string; cacheDir?: string; skipBackends?: boolean }) => {
+      actionExitCode = await runDoctor(opts);
+    });
   const data = program.command("data").description("Datasets: CIFAR-10/100 and their synthetic twins.");
   data
     .command("synth")
@@ -48,7 +85,7 @@ export function buildProgram(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return actionExitCode;
   } catch (err) {
     if (err instanceof AgentError) {
       console.error(`ai623-agent: ${err.message} [${err.code}]`);

@@ -1,0 +1,162 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type EpochMetrics, parseRunConfig } from "@ai623/shared";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../backend/init";
+import { readSafetensors } from "../model/safetensors";
+import { checkpointDirOf, listCheckpoints } from "./checkpoint";
+import { type ModelOverrides, trainRun } from "./train-run";
+
+// ≈10–25 s each on a shared 2-core machine: skipped under AI623_FAST, except the quick stop test.
+const slow = process.env.AI623_FAST === "1";
+const tiny: ModelOverrides = {
+  blocks: [1, 1, 1, 1],
+  widths: [4, 4, 8, 8],
+  synthetic: { train: 48, test: 24, seed: 3 },
+};
+const config = parseRunConfig({
+  dataset: "synthetic-cifar10",
+  init: "random",
+  freezeMode: "full",
+  epochs: 3,
+  batchSize: 16,
+  imageSize: 32,
+  lr: 5e-3,
+  seed: 7,
+});
+const runId = "00000000-0000-4000-8000-000000000001";
+let cacheDir: string;
+
+beforeAll(async () => {
+  await initBackend("wasm");
+  cacheDir = await mkdtemp(join(tmpdir(), "ai623-train-run-"));
+});
+afterAll(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+/** Everything but the wall-clock fields, which differ between two identical runs. */
+const learned = (m: EpochMetrics) => ({
+  epoch: m.epoch,
+  trainLoss: m.trainLoss,
+  trainAcc: m.trainAcc,
+  valLoss: m.valLoss,
+  valAcc: m.valAcc,
+  lr: m.lr,
+});
+
+describe("trainRun", () => {
+  let uninterrupted: EpochMetrics[] = [];
+  let finalWeights: Buffer;
+
+  it.skipIf(slow)("trains every epoch, reports each as it ends, checkpoints, and leaks no tensor", async () => {
+    const reported: EpochMetrics[] = [];
+    const tensorsAtEpochEnd: number[] = [];
+    const before = tf.memory().numTensors;
+    const result = await trainRun({
+      runId,
+      config,
+      cacheDir,
+      overrides: tiny,
+      onEpoch: (m, ckpt) => {
+        reported.push(m);
+        tensorsAtEpochEnd.push(tf.memory().numTensors);
+        expect(ckpt?.epoch).toBe(m.epoch);
+      },
+    });
+    expect(result.outcome).toBe("completed");
+    expect(reported.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    for (const m of reported) {
+      expect(m.trainLoss).toBeGreaterThan(0);
+      expect(m.valAcc).toBeGreaterThanOrEqual(0);
+      expect(m.valAcc).toBeLessThanOrEqual(1);
+      expect(m.imagesPerSec).toBeGreaterThan(0);
+      expect(m.peakMemoryMb).toBeGreaterThan(0);
+      expect(m.lr).toBe(config.lr);
+    }
+    // Learning happens: the synthetic classes are separable, the loss falls.
+    expect(reported[2]!.trainLoss).toBeLessThan(reported[0]!.trainLoss);
+    expect(new Set(tensorsAtEpochEnd).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    // The newest two checkpoints are kept, each complete.
+    expect(await listCheckpoints(cacheDir, runId)).toEqual([2, 3]);
+    const dir = checkpointDirOf(cacheDir, runId, 3);
+    expect((await readdir(dir)).sort()).toEqual(["model.safetensors", "optimizer.safetensors", "state.json"]);
+    const weights = readSafetensors(await readFile(join(dir, "model.safetensors")));
+    expect(weights.tensors.get("conv1.weight")?.shape).toEqual([4, 3, 7, 7]);
+    expect(weights.tensors.has("layer4.0.bn3.running_var")).toBe(true);
+    uninterrupted = reported;
+    finalWeights = await readFile(join(dir, "model.safetensors"));
+  });
+
+  it.skipIf(slow)("resumes from a checkpoint to exactly the uninterrupted run's results", async () => {
+    const id = "00000000-0000-4000-8000-000000000002";
+    const first: EpochMetrics[] = [];
+    const stopped = await trainRun({
+      runId: id,
+      config,
+      cacheDir,
+      overrides: tiny,
+      onEpoch: (m) => {
+        first.push(m);
+      },
+      shouldStop: () => (first.length >= 2 ? "signal" : null),
+    });
+    expect(stopped).toMatchObject({ outcome: "stopped", stopReason: "signal", lastEpoch: 2 });
+    // a folder left by a process killed while writing is ignored, then cleaned up
+    const torn = `${checkpointDirOf(cacheDir, id, 3)}.tmp-999999`;
+    await mkdir(torn, { recursive: true });
+    const second: EpochMetrics[] = [];
+    const resumed = await trainRun({
+      runId: id,
+      config,
+      cacheDir,
+      overrides: tiny,
+      resumeFromEpoch: 2,
+      onEpoch: (m) => {
+        second.push(m);
+      },
+    });
+    expect(resumed.outcome).toBe("completed");
+    expect(second.map((m) => m.epoch)).toEqual([3]);
+    expect([...first, ...second].map(learned)).toEqual(uninterrupted.map(learned));
+    expect(resumed.history.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(existsSync(torn)).toBe(false);
+    const weights = await readFile(join(checkpointDirOf(cacheDir, id, 3), "model.safetensors"));
+    expect(weights.equals(finalWeights)).toBe(true);
+  });
+
+  it("stops within one step when asked mid-epoch, leaking nothing", async () => {
+    const before = tf.memory().numTensors;
+    let steps = 0;
+    const result = await trainRun({
+      runId: "00000000-0000-4000-8000-000000000003",
+      config,
+      cacheDir,
+      overrides: tiny,
+      onStep: (p) => {
+        if (p.phase === "train") steps++;
+      },
+      shouldStop: () => (steps >= 2 ? "cancel" : null),
+    });
+    expect(result).toMatchObject({ outcome: "stopped", stopReason: "cancel", lastEpoch: 0 });
+    expect(steps).toBe(2);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  // uses the checkpoint the first test wrote
+  it.skipIf(slow)("refuses a checkpoint of another configuration with a clear error", async () => {
+    await expect(
+      trainRun({
+        runId,
+        config: { ...config, lr: 1e-4 },
+        cacheDir,
+        overrides: tiny,
+        resumeFromEpoch: 3,
+      }),
+    ).rejects.toMatchObject({ code: "CHECKPOINT_INVALID" });
+  });
+});

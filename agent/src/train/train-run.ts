@@ -1,0 +1,242 @@
+// One run, start to end: data → model (pretrained or seeded) → freeze rule → epochs of train steps
+// and validation → metrics and a checkpoint at each epoch end. The agent loop (runner/agent-loop.ts)
+// adds the server around it; tests call it directly with a tiny network and synthetic data.
+import type { EpochMetrics, RunConfig } from "@ai623/shared";
+import * as tf from "@tensorflow/tfjs";
+import type { SyntheticSize } from "../data/load-dataset";
+import type { DataPipeline } from "../data/pipeline";
+import { prepareRunData } from "../data/run-data";
+import { applyFreeze, type FreezeSummary } from "../model/freeze";
+import { ensurePretrainedWeights } from "../model/pretrained";
+import { buildResNet, disposeResNet, type ResNet } from "../model/resnet";
+import { loadWeightsFile } from "../model/weights";
+import { type CheckpointInfo, readCheckpoint, writeCheckpoint } from "./checkpoint";
+import { createTrainStep, crossEntropy } from "./train-step";
+
+/** Test-only shrinking of the same code path: a tiny network, a small synthetic dataset. */
+export interface ModelOverrides {
+  blocks?: readonly number[];
+  widths?: readonly number[];
+  synthetic?: Partial<SyntheticSize>;
+}
+
+export type StopReason = "cancel" | "signal" | "lost" | "token";
+
+export interface StepProgress {
+  phase: "train" | "val";
+  epoch: number;
+  step: number;
+  steps: number;
+  /** running mean training loss of the epoch so far (train phase) */
+  loss: number;
+  imagesPerSec: number;
+}
+
+export interface TrainRunOptions {
+  runId: string;
+  config: RunConfig;
+  cacheDir: string;
+  dataDir?: string;
+  /** Continue after this epoch's checkpoint (must exist in cacheDir); null/undefined = from epoch 1. */
+  resumeFromEpoch?: number | null;
+  /** Checkpoint every N epochs (the last epoch always); 0 = never. Default 1. */
+  checkpointEvery?: number;
+  /** Polled between steps; a reason stops the run within one step. */
+  shouldStop?: () => StopReason | null;
+  /** Called as soon as an epoch ends (after its checkpoint is on disk, if any). */
+  onEpoch?: (metrics: EpochMetrics, checkpoint: CheckpointInfo | null) => Promise<void> | void;
+  onStep?: (progress: StepProgress) => void;
+  /** Once data, model and weights are ready, before the first step. */
+  onReady?: (info: ReadyInfo) => Promise<void> | void;
+  log?: (message: string) => void;
+  overrides?: ModelOverrides;
+}
+
+export interface ReadyInfo {
+  stepsPerEpoch: number;
+  valSteps: number;
+  trainImages: number;
+  valImages: number;
+  freeze: FreezeSummary;
+  weightsSha256: string | null;
+  resumedFromEpoch: number | null;
+}
+
+export interface TrainRunResult {
+  outcome: "completed" | "stopped";
+  stopReason: StopReason | null;
+  /** last epoch fully trained and reported (0 if none) */
+  lastEpoch: number;
+  /** metrics of every epoch, the ones restored from a checkpoint included */
+  history: EpochMetrics[];
+  /** the newest checkpoint written by this call */
+  lastCheckpoint: CheckpointInfo | null;
+}
+
+class Stopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`stopped: ${reason}`);
+  }
+}
+
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
+  const { config } = opt;
+  const log = opt.log ?? (() => undefined);
+  const { pipeline } = await prepareRunData(config, {
+    cacheDir: opt.cacheDir,
+    ...(opt.dataDir ? { dataDir: opt.dataDir } : {}),
+    ...(opt.overrides?.synthetic ? { load: { synthetic: opt.overrides.synthetic } } : {}),
+    log,
+  });
+  const net = buildResNet({
+    arch: config.arch,
+    numClasses: pipeline.numClasses,
+    imageSize: config.imageSize,
+    disabledSkips: config.disabledSkips,
+    seed: config.seed,
+    ...(opt.overrides?.blocks ? { blocks: opt.overrides.blocks } : {}),
+    ...(opt.overrides?.widths ? { widths: opt.overrides.widths } : {}),
+  });
+  const step = createTrainStep(net, config);
+  try {
+    let weightsSha256: string | null = null;
+    if (config.init === "pretrained") {
+      const file = await ensurePretrainedWeights({ weights: config.pretrainedWeights, cacheDir: opt.cacheDir, log });
+      await loadWeightsFile(net, file.path);
+      weightsSha256 = file.sha256;
+    }
+    const freeze = applyFreeze(net, config.freezeMode, config.bnFrozen);
+    let history: EpochMetrics[] = [];
+    const resumeFrom = opt.resumeFromEpoch ?? null;
+    if (resumeFrom !== null) {
+      const state = await readCheckpoint({ ...opt, epoch: resumeFrom, net, optimizer: step.optimizer });
+      history = state.history.slice(0, resumeFrom);
+      log(`Resuming after epoch ${resumeFrom} from its checkpoint`);
+    }
+    await opt.onReady?.({
+      stepsPerEpoch: pipeline.stepsPerEpoch,
+      valSteps: pipeline.valSteps,
+      trainImages: pipeline.trainIndices.length,
+      valImages: pipeline.valIndices.length,
+      freeze,
+      weightsSha256,
+      resumedFromEpoch: resumeFrom,
+    });
+    let lastCheckpoint: CheckpointInfo | null = null;
+    const every = opt.checkpointEvery ?? 1;
+    for (let epoch = (resumeFrom ?? 0) + 1; epoch <= config.epochs; epoch++) {
+      let metrics: EpochMetrics;
+      try {
+        metrics = await runEpoch(opt, net, step, pipeline, epoch);
+      } catch (e) {
+        if (e instanceof Stopped) {
+          return { outcome: "stopped", stopReason: e.reason, lastEpoch: epoch - 1, history, lastCheckpoint };
+        }
+        throw e;
+      }
+      history = [...history, metrics];
+      let checkpoint: CheckpointInfo | null = null;
+      if (every > 0 && (epoch % every === 0 || epoch === config.epochs)) {
+        checkpoint = await writeCheckpoint({ ...opt, epoch, net, optimizer: step.optimizer, history });
+        lastCheckpoint = checkpoint;
+      }
+      await opt.onEpoch?.(metrics, checkpoint);
+      const reason = opt.shouldStop?.() ?? null;
+      if (reason && epoch < config.epochs) {
+        return { outcome: "stopped", stopReason: reason, lastEpoch: epoch, history, lastCheckpoint };
+      }
+    }
+    return { outcome: "completed", stopReason: null, lastEpoch: config.epochs, history, lastCheckpoint };
+  } finally {
+    step.dispose();
+    disposeResNet(net);
+  }
+}
+
+async function runEpoch(
+  opt: TrainRunOptions,
+  net: ResNet,
+  step: ReturnType<typeof createTrainStep>,
+  pipeline: DataPipeline,
+  epoch: number,
+): Promise<EpochMetrics> {
+  const checkStop = () => {
+    const reason = opt.shouldStop?.() ?? null;
+    if (reason) throw new Stopped(reason);
+  };
+  const started = performance.now();
+  let seen = 0;
+  let lossSum = 0;
+  let hits = 0;
+  let s = 0;
+  for await (const batch of pipeline.trainBatches(epoch)) {
+    try {
+      checkStop();
+      const r = await step.run(batch.xs, batch.ys);
+      seen += batch.size;
+      lossSum += r.loss * batch.size;
+      hits += Math.round(r.accuracy * batch.size);
+    } finally {
+      batch.dispose();
+    }
+    s++;
+    const seconds = (performance.now() - started) / 1000;
+    opt.onStep?.({
+      phase: "train",
+      epoch,
+      step: s,
+      steps: pipeline.stepsPerEpoch,
+      loss: lossSum / seen,
+      imagesPerSec: seconds > 0 ? seen / seconds : 0,
+    });
+  }
+  const trainSeconds = (performance.now() - started) / 1000;
+  const val = await evaluate(opt, net, pipeline, epoch, checkStop);
+  return {
+    epoch,
+    trainLoss: lossSum / seen,
+    trainAcc: hits / seen,
+    valLoss: val.loss,
+    valAcc: val.acc,
+    lr: opt.config.lr,
+    epochSeconds: (performance.now() - started) / 1000,
+    imagesPerSec: trainSeconds > 0 ? seen / trainSeconds : 0,
+    peakMemoryMb: Math.round(peakRssMb()),
+  };
+}
+
+/** Validation in eval mode (BatchNorm on running statistics), as the study's model.eval() pass. */
+async function evaluate(
+  opt: TrainRunOptions,
+  net: ResNet,
+  pipeline: DataPipeline,
+  epoch: number,
+  checkStop: () => void,
+): Promise<{ loss: number; acc: number }> {
+  let seen = 0;
+  let lossSum = 0;
+  let hits = 0;
+  let s = 0;
+  for await (const batch of pipeline.valBatches()) {
+    try {
+      checkStop();
+      const [loss, correct] = tf.tidy(() => {
+        const logits = net.model.apply(batch.xs, { training: false }) as tf.Tensor2D;
+        const right = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.ys), "float32"));
+        return [crossEntropy(logits, batch.ys), right];
+      });
+      const [l, c] = await Promise.all([loss.data(), correct.data()]);
+      tf.dispose([loss, correct]);
+      lossSum += l[0]! * batch.size;
+      hits += c[0]!;
+      seen += batch.size;
+    } finally {
+      batch.dispose();
+    }
+    s++;
+    opt.onStep?.({ phase: "val", epoch, step: s, steps: pipeline.valSteps, loss: lossSum / seen, imagesPerSec: 0 });
+  }
+  return { loss: lossSum / seen, acc: hits / seen };
+}

@@ -1,0 +1,201 @@
+// The agent end to end against the real site API (web's tRPC handler + better-auth on in-memory
+// PGlite, on a free port): the CLI runs in child processes with the same ResNet code at a tiny size
+// and a synthetic dataset. Slow (each agent start probes its backend and loads TF.js).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runEvents, runs } from "@ai623/drizzle/schema";
+import { asc, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getServerInstance } from "../../web/src/server/instance";
+import { collectDoctorChecks } from "../src/commands/doctor";
+import { spawnAgent } from "./agent-process";
+import { type SiteServer, type SiteUser, signUpUser, startSiteServer } from "./site-server";
+
+const slow = process.env.AI623_FAST === "1";
+
+interface RunRow {
+  id: string;
+  status: string;
+  attempt: number;
+  epochsRecorded: number;
+  bestEpoch: number | null;
+  bestValAcc: number | null;
+  checkpointEpoch: number | null;
+  errorCode: string | null;
+  error: string | null;
+}
+interface MetricRow {
+  epoch: number;
+  attempt: number;
+  valAcc: number;
+}
+
+let site: SiteServer;
+let scratch: string;
+let users = 0;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "ai623-agent-e2e-"));
+  // Read by the server's process-wide database/auth singletons on first request.
+  process.env.DATABASE_URL = "memory://";
+  process.env.AI623_DATA_DIR = join(scratch, "site");
+  site = await startSiteServer();
+});
+afterAll(async () => {
+  await site?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A fresh user (so no scenario claims another's runs), an agent token and a cache folder. */
+async function setup(epochs: number) {
+  const user = await signUpUser(site, `user${++users}@example.com`);
+  const { token, agent } = await user.mutate<{ token: string; agent: { id: string } }>("agents.create", {
+    name: `agent-${users}`,
+  });
+  const run = await user.mutate<RunRow>("runs.create", {
+    name: `e2e ${users}`,
+    config: {
+      dataset: "synthetic-cifar10",
+      init: "random",
+      freezeMode: "full",
+      epochs,
+      batchSize: 16,
+      imageSize: 32,
+      lr: 5e-3,
+    },
+  });
+  const cacheDir = join(scratch, `cache-${users}`);
+  return { user, token, agentId: agent.id, run, cacheDir };
+}
+
+const getRun = (user: SiteUser, runId: string) => user.query<RunRow>("runs.get", { runId });
+const getMetrics = (user: SiteUser, runId: string) => user.query<MetricRow[]>("metrics.byRun", { runId });
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function eventsOf(runId: string) {
+  const { db } = await getServerInstance();
+  return db
+    .select({ kind: runEvents.kind, attempt: runEvents.attempt })
+    .from(runEvents)
+    .where(eq(runEvents.runId, runId))
+    .orderBy(asc(runEvents.id));
+}
+
+describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, () => {
+  it("claims a run, posts every epoch, finishes it with the best epoch recorded, logs JSON with ids", async () => {
+    const { user, token, agentId, run, cacheDir } = await setup(3);
+    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    expect(await agent.exited, agent.stderr()).toBe(0);
+    const done = await getRun(user, run.id);
+    expect(done, `${done.errorCode}: ${done.error}`).toMatchObject({
+      status: "succeeded",
+      epochsRecorded: 3,
+      checkpointEpoch: 3,
+      attempt: 1,
+    });
+    expect(done.bestEpoch).not.toBeNull();
+    expect((await getMetrics(user, run.id)).map((m) => m.epoch)).toEqual([1, 2, 3]);
+    const epochLine = agent.logs.find((l) => l.epoch === 2 && typeof l.valAcc === "number");
+    expect(epochLine).toMatchObject({ runId: run.id, agentId });
+    expect(agent.logs.some((l) => String(l.msg).startsWith("Backend wasm"))).toBe(true);
+    expect((await eventsOf(run.id)).map((e) => e.kind)).toEqual(
+      expect.arrayContaining(["claimed", "started", "checkpoint", "succeeded"]),
+    );
+  });
+
+  it("stops a run within a step of a cancel request and reports it cancelled", async () => {
+    const { user, token, run, cacheDir } = await setup(200);
+    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
+    await user.mutate("runs.cancel", { runId: run.id });
+    expect(await agent.exited, agent.stderr()).toBe(0);
+    const done = await getRun(user, run.id);
+    expect(done.status).toBe("cancelled");
+    expect(done.epochsRecorded).toBeLessThan(200);
+  });
+
+  it("after kill -9 and an expired lease, a second agent with the same cache resumes from the checkpoint", async () => {
+    const { user, token, run, cacheDir } = await setup(5);
+    const first = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    await waitFor("checkpoint 2 reported", async () => ((await getRun(user, run.id)).checkpointEpoch ?? 0) >= 2);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const killedAt = await getRun(user, run.id);
+    expect(killedAt.status).toBe("running");
+    // The lease is the server's 60 s; instead of waiting it out, let it lapse now.
+    const { db } = await getServerInstance();
+    await db.update(runs).set({ leaseExpiresAt: sql`now() - interval '1 second'` }).where(eq(runs.id, run.id));
+    const second = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    expect(await second.exited, second.stderr()).toBe(0);
+    const done = await getRun(user, run.id);
+    expect(done).toMatchObject({ status: "succeeded", attempt: 2, epochsRecorded: 5 });
+    const metrics = await getMetrics(user, run.id);
+    expect(metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5]);
+    const resumedAfter = second.logs.find((l) => typeof l.resumeFrom === "number")?.resumeFrom as number;
+    expect(resumedAfter).toBeGreaterThanOrEqual(2);
+    // Epochs up to the checkpoint keep the first attempt's rows; the rest came from the resumed attempt.
+    for (const m of metrics) expect(m.attempt, `epoch ${m.epoch}`).toBe(m.epoch <= resumedAfter ? 1 : 2);
+    const kinds = (await eventsOf(run.id)).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["lost", "requeued", "resumed", "succeeded"]));
+  });
+
+  it("keeps every epoch through a server outage and delivers them once it is back", async () => {
+    const { user, token, run, cacheDir } = await setup(5);
+    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
+    await site.pause();
+    // Epochs end while the server is away: the agent journals them.
+    await agent.waitForLog((l) => l.epoch === 3 && typeof l.valAcc === "number");
+    await agent.waitForLog((l) => String(l.msg).startsWith("Server unreachable"));
+    await site.resume();
+    expect(await agent.exited, agent.stderr()).toBe(0);
+    expect(agent.logs.some((l) => String(l.msg).startsWith("Server reachable again"))).toBe(true);
+    expect((await getMetrics(user, run.id)).map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5]);
+    expect((await getRun(user, run.id)).status).toBe("succeeded");
+  });
+
+  it("hands the run back to the queue on SIGTERM and exits 0", async () => {
+    const { user, token, run, cacheDir } = await setup(200);
+    const agent = spawnAgent({ server: site.url, token, cacheDir });
+    await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
+    agent.child.kill("SIGTERM");
+    expect(await agent.exited, agent.stderr()).toBe(0);
+    const released = await getRun(user, run.id);
+    expect(released).toMatchObject({ status: "queued", attempt: 1 });
+    expect((await eventsOf(run.id)).map((e) => e.kind)).toContain("released");
+    await user.mutate("runs.cancel", { runId: run.id });
+  });
+
+  it("stops with a clear message and a non-zero exit when its token is revoked", async () => {
+    const { user, token, agentId, run, cacheDir } = await setup(1);
+    await user.mutate("runs.cancel", { runId: run.id });
+    const doctor = async () => {
+      const checks = await collectDoctorChecks({ server: site.url, token, cacheDir, skipBackends: true }, {});
+      return Object.fromEntries(checks.map((c) => [c.name, c]));
+    };
+    expect((await doctor()).token).toMatchObject({ ok: true });
+    const agent = spawnAgent({ server: site.url, token, cacheDir });
+    await agent.waitForLog((l) => String(l.msg).startsWith("Registered as"));
+    await user.mutate("agents.revoke", { agentId });
+    expect(await agent.exited).toBe(3);
+    expect(agent.stderr()).toMatch(/rejected this agent's token.*\[TOKEN_REJECTED\]/);
+    const after = await doctor();
+    expect(after.server).toMatchObject({ ok: true });
+    expect(after.token).toMatchObject({ ok: false, detail: expect.stringMatching(/revoked/) });
+    const unreachable = await collectDoctorChecks(
+      { server: "http://127.0.0.1:9", token, cacheDir, skipBackends: true },
+      {},
+    );
+    expect(unreachable.find((c) => c.name === "server")).toMatchObject({ ok: false });
+  });
+});
