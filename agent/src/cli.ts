@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .option("--logits-out <file>", "write the logits as JSON, an array per image in file order")
     .option("--disabled-skips <blocks>", "comma-separated blocks without residual add, e.g. layer3.0,layer4.1")
     .option("--batch-size <n>", "images per forward pass", "64")
-    .option("--backend <name>", "force a backend: node-gpu, node, wasm or cpu")
+    .option("--backend <name>", "force a backend: tensorflow-gpu, tensorflow, wasm or cpu")
     .option("--cache-dir <dir>", "cache root (default AI623_CACHE_DIR or ~/.cache/ai623)")
     .action(async (opts: EvalOptions) => {
       await runEval(opts);

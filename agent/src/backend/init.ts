@@ -1,20 +1,21 @@
 // Turning a backend name into a ready TF.js backend in this process. The native builds
 // (@tensorflow/tfjs-node, -gpu) are optional: never dependencies, loaded by dynamic import when present.
 import { createRequire } from "node:module";
+import { type BackendId, backendIds } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import { AgentError } from "../errors";
 import { registerBatchNormGradWithoutTile } from "./batch-norm-grad";
 import { registerWasmConv2DBackpropFilter } from "./wasm-conv-backprop-filter";
 
-export const backendNames = ["node-gpu", "node", "wasm", "cpu"] as const;
-export type BackendName = (typeof backendNames)[number];
-
 /** npm package providing each native backend. */
-export const nativePackages = { "node-gpu": "@tensorflow/tfjs-node-gpu", node: "@tensorflow/tfjs-node" } as const;
+export const nativePackages = {
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+  tensorflow: "@tensorflow/tfjs-node",
+} as const;
 
-export function parseBackendName(value: string): BackendName {
-  if ((backendNames as readonly string[]).includes(value)) return value as BackendName;
-  throw new AgentError("bad_backend", `Unknown backend "${value}"; choose one of ${backendNames.join(", ")}`);
+export function parseBackendName(value: string): BackendId {
+  if ((backendIds as readonly string[]).includes(value)) return value as BackendId;
+  throw new AgentError("BAD_BACKEND", `Unknown backend "${value}"; choose one of ${backendIds.join(", ")}`);
 }
 
 /** Absolute entry file of an installed package, or null when it is not installed. */
@@ -34,11 +35,11 @@ async function polyfillNodeUtil(): Promise<void> {
 }
 
 /** Makes `name` the active TF.js backend (tfjs name: tensorflow, wasm or cpu). */
-export async function initBackend(name: BackendName): Promise<void> {
+export async function initBackend(name: BackendId): Promise<void> {
   if (name === "wasm") {
     await import("@tensorflow/tfjs-backend-wasm");
     if (!(await tf.setBackend("wasm"))) {
-      throw new AgentError("backend_failed", "The wasm backend failed to initialise; retry with --backend cpu");
+      throw new AgentError("BACKEND_FAILED", "The wasm backend failed to initialise; retry with --backend cpu");
     }
     registerWasmConv2DBackpropFilter();
     registerBatchNormGradWithoutTile();
@@ -48,14 +49,14 @@ export async function initBackend(name: BackendName): Promise<void> {
     const entry = resolvePackage(nativePackages[name]);
     if (!entry) {
       throw new AgentError(
-        "backend_missing",
+        "BACKEND_MISSING",
         `${nativePackages[name]} is not installed; see the agent README ("GPU and native backends") or use --backend wasm`,
       );
     }
     await polyfillNodeUtil();
     await import(entry);
     if (!(await tf.setBackend("tensorflow"))) {
-      throw new AgentError("backend_failed", `${nativePackages[name]} loaded but its backend did not initialise`);
+      throw new AgentError("BACKEND_FAILED", `${nativePackages[name]} loaded but its backend did not initialise`);
     }
   }
   await tf.ready();

@@ -12,14 +12,14 @@ const ok = (gpu: boolean) => `AI623_PROBE ${JSON.stringify({ backend: "tensorflo
 describe("judgeProbe", () => {
   it("accepts tfjs-node-gpu only when a GPU device was really created", () => {
     const base = { code: 0, signal: null, timedOut: false };
-    expect(judgeProbe("node-gpu", { ...base, stdout: ok(true), stderr: gpuLog })).toMatchObject({ ok: true });
-    const onCpu = judgeProbe("node-gpu", { ...base, stdout: ok(false), stderr: cpuLog });
+    expect(judgeProbe("tensorflow-gpu", { ...base, stdout: ok(true), stderr: gpuLog })).toMatchObject({ ok: true });
+    const onCpu = judgeProbe("tensorflow-gpu", { ...base, stdout: ok(false), stderr: cpuLog });
     expect(onCpu.ok).toBe(false);
     expect(onCpu.detail).toContain("libcudnn.so.8");
-    expect(judgeProbe("node-gpu", { ...base, stdout: ok(true), stderr: "" }).ok).toBe(false);
-    expect(judgeProbe("node", { ...base, stdout: ok(false), stderr: "" }).ok).toBe(true);
-    const crashed = judgeProbe("node", { ...base, code: null, signal: "SIGABRT", stdout: "", stderr: "abort\n" });
-    expect(crashed).toEqual({ backend: "node", ok: false, detail: "crashed (SIGABRT): abort" });
+    expect(judgeProbe("tensorflow-gpu", { ...base, stdout: ok(true), stderr: "" }).ok).toBe(false);
+    expect(judgeProbe("tensorflow", { ...base, stdout: ok(false), stderr: "" }).ok).toBe(true);
+    const crashed = judgeProbe("tensorflow", { ...base, code: null, signal: "SIGABRT", stdout: "", stderr: "abort\n" });
+    expect(crashed).toEqual({ backend: "tensorflow", ok: false, detail: "crashed (SIGABRT): abort" });
     expect(missingCudaLibraries(`${cpuLog}\n${cpuLog}`)).toEqual(["libcudnn.so.8"]);
   });
 });
@@ -31,7 +31,7 @@ describe("probing in a child process", () => {
     if (resolvePackage("@tensorflow/tfjs-node-gpu") || resolvePackage("@tensorflow/tfjs-node")) return;
     expect(choice.backend).toBe("wasm");
     expect(choice.reason).toContain("@tensorflow/tfjs-node-gpu is not installed");
-    expect(choice.probes.map((p) => p.backend)).toEqual(["node-gpu", "node", "wasm"]);
+    expect(choice.probes.map((p) => p.backend)).toEqual(["tensorflow-gpu", "tensorflow", "wasm"]);
   });
 
   it("honours --backend and refuses one that cannot run", async () => {
@@ -40,7 +40,9 @@ describe("probing in a child process", () => {
     expect(tf.getBackend()).toBe("cpu");
     expect(choice.reason).toMatch(/^forced by --backend/);
     if (!resolvePackage("@tensorflow/tfjs-node")) {
-      await expect(chooseBackend("node")).rejects.toThrow(/--backend node cannot run here: .*not installed/);
+      await expect(chooseBackend("tensorflow")).rejects.toThrow(
+        /--backend tensorflow cannot run here: .*not installed/,
+      );
     }
     expect(() => parseBackendName("gpu")).toThrow(AgentError);
   });

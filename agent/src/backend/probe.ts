@@ -1,20 +1,21 @@
 // Which TF.js backend runs here. Each candidate is tried in a child process first, because a native
 // backend can crash the process (a missing symbol, an abort in libtensorflow) and that cannot be caught.
-// Order: node-gpu (only when a GPU device is really created), node, wasm, cpu.
+// Order: tensorflow-gpu (only when a GPU device is really created), tensorflow, wasm, cpu.
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
+import { type BackendId, backendIds } from "@ai623/shared";
 import { AgentError } from "../errors";
-import { type BackendName, backendNames, initBackend, nativePackages, resolvePackage } from "./init";
+import { initBackend, nativePackages, resolvePackage } from "./init";
 
 export interface ProbeResult {
-  backend: BackendName;
+  backend: BackendId;
   ok: boolean;
   /** why it was accepted or refused, for people and for the server */
   detail: string;
 }
 
 export interface BackendChoice {
-  backend: BackendName;
+  backend: BackendId;
   reason: string;
   probes: ProbeResult[];
 }
@@ -86,7 +87,7 @@ export function missingCudaLibraries(log: string): string[] {
 }
 
 /** Decides from a child's outcome whether `backend` is usable. */
-export function judgeProbe(backend: BackendName, out: ChildOutcome): ProbeResult {
+export function judgeProbe(backend: BackendId, out: ChildOutcome): ProbeResult {
   if (out.timedOut) return { backend, ok: false, detail: "the probe did not finish in time" };
   const line = out.stdout.split("\n").find((l) => l.startsWith("AI623_PROBE "));
   if (out.code !== 0 || !line) {
@@ -94,7 +95,7 @@ export function judgeProbe(backend: BackendName, out: ChildOutcome): ProbeResult
     return { backend, ok: false, detail: `${how}: ${lastLine(out.stderr) || "no output"}` };
   }
   const seen = JSON.parse(line.slice("AI623_PROBE ".length)) as { backend: string; gpu: boolean };
-  if (backend !== "node-gpu") return { backend, ok: true, detail: `${seen.backend} backend works` };
+  if (backend !== "tensorflow-gpu") return { backend, ok: true, detail: `${seen.backend} backend works` };
   const created = /Created device .*GPU:0/.test(out.stderr);
   if (seen.gpu && created) {
     const device = /Created device [^\n]*GPU:0[^\n]*/.exec(out.stderr)?.[0] ?? "GPU:0";
@@ -108,7 +109,7 @@ export function judgeProbe(backend: BackendName, out: ChildOutcome): ProbeResult
 }
 
 /** Tries one backend in a child process. cpu needs no probe: it is pure JavaScript. */
-export async function probeBackend(backend: BackendName, timeoutMs = 120_000): Promise<ProbeResult> {
+export async function probeBackend(backend: BackendId, timeoutMs = 120_000): Promise<ProbeResult> {
   if (backend === "cpu") return { backend, ok: true, detail: "pure JavaScript, always available (slow)" };
   const tfjs = resolvePackage("@tensorflow/tfjs");
   if (backend === "wasm") {
@@ -129,16 +130,16 @@ export async function probeBackend(backend: BackendName, timeoutMs = 120_000): P
  * The best working backend, or the forced one (which must then work: never a silent fallback).
  * Does not initialise it; see selectBackend.
  */
-export async function chooseBackend(forced?: BackendName): Promise<BackendChoice> {
+export async function chooseBackend(forced?: BackendId): Promise<BackendChoice> {
   if (forced) {
     const probe = await probeBackend(forced);
     if (!probe.ok) {
-      throw new AgentError("backend_unavailable", `--backend ${forced} cannot run here: ${probe.detail}`);
+      throw new AgentError("BACKEND_UNAVAILABLE", `--backend ${forced} cannot run here: ${probe.detail}`);
     }
     return { backend: forced, reason: `forced by --backend: ${probe.detail}`, probes: [probe] };
   }
   const probes: ProbeResult[] = [];
-  for (const backend of backendNames) {
+  for (const backend of backendIds) {
     const probe = await probeBackend(backend);
     probes.push(probe);
     if (probe.ok) {
@@ -147,11 +148,11 @@ export async function chooseBackend(forced?: BackendName): Promise<BackendChoice
       return { backend, reason, probes };
     }
   }
-  throw new AgentError("no_backend", "No TF.js backend works here");
+  throw new AgentError("NO_BACKEND", "No TF.js backend works here");
 }
 
 /** Chooses, then initialises the backend in this process. Returns what to print and report. */
-export async function selectBackend(forced?: BackendName): Promise<BackendChoice> {
+export async function selectBackend(forced?: BackendId): Promise<BackendChoice> {
   const choice = await chooseBackend(forced);
   await initBackend(choice.backend);
   return choice;

@@ -2,8 +2,8 @@
 // memory, the cache folder, and, given --server/--token, whether the server answers and takes the token.
 import { access, constants, mkdir, statfs } from "node:fs/promises";
 import os from "node:os";
+import { backendIds } from "@ai623/shared";
 import { createAgentApi, describeApiError, httpStatusOf } from "../api/client";
-import { backendNames } from "../backend/init";
 import { probeBackend } from "../backend/probe";
 import { resolveCacheDir } from "../util/cache-dir";
 import { agentVersion } from "../version";
@@ -30,7 +30,7 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
   const checks: DoctorCheck[] = [];
   checks.push({ name: "agent", ok: true, detail: `ai623-agent ${agentVersion}, Node ${process.versions.node}` });
   if (!o.skipBackends) {
-    for (const backend of backendNames) {
+    for (const backend of backendIds) {
       const probe = await probeBackend(backend);
       // Only the portable backends must work; native ones are optional extras.
       const required = backend === "wasm" || backend === "cpu";

@@ -59,7 +59,7 @@ export function inferResNetShape(tensors: Map<string, NamedTensor>, what: string
   const widths = [1, 2, 3, 4].map((s) => tensors.get(`layer${s}.0.conv1.weight`)?.shape[0] ?? 0);
   const fc = tensors.get("fc.weight");
   if (blocks.includes(0) || widths.includes(0) || !fc) {
-    throw new AgentError("weights_mismatch", `${what} is not a torchvision ResNet state dict (no layer1–4 or fc)`);
+    throw new AgentError("WEIGHTS_MISMATCH", `${what} is not a torchvision ResNet state dict (no layer1–4 or fc)`);
   }
   const arch = Object.entries(resnetDepths).find(([, d]) => d.join() === blocks.join())?.[0];
   return { blocks, widths, numClasses: fc.shape[0]!, arch };
@@ -86,13 +86,13 @@ export async function runEval(opt: EvalOptions): Promise<EvalResult> {
   try {
     bytes = await readFile(weightsPath);
   } catch (e) {
-    throw new AgentError("weights_unreadable", `Cannot read --weights ${weightsPath}: ${(e as Error).message}`);
+    throw new AgentError("WEIGHTS_UNREADABLE", `Cannot read --weights ${weightsPath}: ${(e as Error).message}`);
   }
   const file = readSafetensors(bytes, weightsPath);
   const shape = inferResNetShape(file.tensors, weightsPath);
   if (shape.numClasses !== classesOf(dataset)) {
     throw new AgentError(
-      "weights_mismatch",
+      "WEIGHTS_MISMATCH",
       `${weightsPath} has a ${shape.numClasses}-class head but ${dataset} has ${classesOf(dataset)} classes: evaluate a checkpoint trained on ${dataset}.`,
     );
   }

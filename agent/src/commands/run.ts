@@ -3,7 +3,6 @@
 import os from "node:os";
 import { z } from "zod";
 import { createAgentApi } from "../api/client";
-import type { BackendName } from "../backend/init";
 import { selectBackend } from "../backend/probe";
 import { AgentError } from "../errors";
 import { type BackendInfo, runAgentLoop } from "../runner/agent-loop";
@@ -15,15 +14,6 @@ import { resolveCacheDir } from "../util/cache-dir";
 import { agentVersion } from "../version";
 
 export const backendChoices = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
-
-/** CLI/protocol backend names → the TF.js package names used by backend/. */
-const internalBackend: Record<Exclude<(typeof backendChoices)[number], "auto">, BackendName> = {
-  "tensorflow-gpu": "node-gpu",
-  tensorflow: "node",
-  wasm: "wasm",
-  cpu: "cpu",
-};
-const protocolBackend = { "node-gpu": "tensorflow-gpu", node: "tensorflow", wasm: "wasm", cpu: "cpu" } as const;
 
 export interface RunOptions {
   server?: string;
@@ -136,15 +126,16 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
     },
   );
   try {
-    const choice = await selectBackend(opts.backend === "auto" ? undefined : internalBackend[opts.backend]);
+    const choice = await selectBackend(opts.backend === "auto" ? undefined : opts.backend);
     const cpus = os.cpus();
-    const threads = choice.backend === "cpu" ? 1 : os.availableParallelism();
+    // TF.js wasm and cpu run on one thread in Node; the native build uses every core
+    const threads = choice.backend === "wasm" || choice.backend === "cpu" ? 1 : os.availableParallelism();
     const backend: BackendInfo = {
-      id: protocolBackend[choice.backend],
+      id: choice.backend,
       reason: choice.reason,
-      gpu: choice.backend === "node-gpu",
+      gpu: choice.backend === "tensorflow-gpu",
       device:
-        `${choice.backend === "node-gpu" ? "GPU" : (cpus[0]?.model.trim() ?? "CPU")} (${threads} thread${threads > 1 ? "s" : ""})`.slice(
+        `${choice.backend === "tensorflow-gpu" ? "GPU" : (cpus[0]?.model.trim() ?? "CPU")} (${threads} thread${threads > 1 ? "s" : ""})`.slice(
           0,
           200,
         ),

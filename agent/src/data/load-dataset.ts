@@ -79,10 +79,9 @@ export async function loadCifar(opt: LoadCifarOptions): Promise<CifarData> {
   // A folder without a manifest claiming to be synthetic has unknown counts: any whole record count.
   const expectedRecords = manifest?.records ?? (synthetic ? undefined : layout.officialRecords);
   const readOpts = { labelMode: opt.labelMode ?? "fine", ...(expectedRecords ? { expectedRecords } : {}) };
-  const [train, test, classNames] = await Promise.all([
-    readCifarSplit(dir, layout, layout.trainFiles, readOpts),
-    readCifarSplit(dir, layout, layout.testFiles, readOpts),
-    readClassNames(dir, layout, readOpts.labelMode),
-  ]);
+  // One after another, so a folder with several bad files always reports the first (train) one.
+  const train = await readCifarSplit(dir, layout, layout.trainFiles, readOpts);
+  const test = await readCifarSplit(dir, layout, layout.testFiles, readOpts);
+  const classNames = await readClassNames(dir, layout, readOpts.labelMode);
   return { family, classNames, train, test, dir };
 }

@@ -78,7 +78,7 @@ export async function readSafetensorsHeader(
       entries = JSON.parse(header.toString("utf8")) as Record<string, HeaderEntry>;
     } catch (e) {
       throw new AgentError(
-        "bad_safetensors",
+        "BAD_SAFETENSORS",
         `${path} is truncated or not a safetensors file (${(e as Error).message}): delete it and retry.`,
       );
     }
@@ -98,7 +98,7 @@ export async function checkImagenetResnet152(path: string): Promise<void> {
   const { entries: header, complete } = await readSafetensorsHeader(path);
   if (!complete) {
     throw new AgentError(
-      "weights_mismatch",
+      "WEIGHTS_MISMATCH",
       `${path} is truncated or padded (its size disagrees with its header): delete it and retry.`,
     );
   }
@@ -110,7 +110,7 @@ export async function checkImagenetResnet152(path: string): Promise<void> {
   );
   if (missing.length + unexpected.length + wrong.length > 0) {
     throw new AgentError(
-      "weights_mismatch",
+      "WEIGHTS_MISMATCH",
       `${path} is not torchvision's ImageNet ResNet-152 (missing: ${missing.slice(0, 5).join(", ") || "none"}; unexpected: ${unexpected.slice(0, 5).join(", ") || "none"}; wrong dtype/shape: ${wrong.slice(0, 5).join(", ") || "none"}): delete it and retry.`,
     );
   }
@@ -145,7 +145,7 @@ export async function ensurePretrainedWeights(opt: PretrainedOptions): Promise<P
   if (path) {
     sha256 = (
       await hashFile(path).catch((e: Error) => {
-        throw new AgentError("weights_unreadable", `Cannot read --weights ${path}: ${e.message}`);
+        throw new AgentError("WEIGHTS_UNREADABLE", `Cannot read --weights ${path}: ${e.message}`);
       })
     ).sha256;
     if (src.sha256 && sha256 !== src.sha256) {

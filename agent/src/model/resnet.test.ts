@@ -62,7 +62,7 @@ describe("buildResNet", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(AgentError);
-    expect((err as AgentError).code).toBe("unknown_block");
+    expect((err as AgentError).code).toBe("UNKNOWN_BLOCK");
     expect((err as AgentError).message).toContain('"layer3.1"');
     expect((err as AgentError).message).toContain("layer1.0, layer2.0, layer3.0, layer4.0");
   });

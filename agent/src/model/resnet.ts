@@ -154,13 +154,13 @@ function buildStack(
 
 function checkOptions(o: ResNetOptions, blocks: readonly number[], widths: readonly number[]): void {
   if (!Number.isInteger(o.imageSize) || o.imageSize < 32 || o.imageSize > 224) {
-    throw new AgentError("bad_image_size", `imageSize must be an integer from 32 to 224, got ${o.imageSize}`);
+    throw new AgentError("BAD_IMAGE_SIZE", `imageSize must be an integer from 32 to 224, got ${o.imageSize}`);
   }
   if (!Number.isInteger(o.numClasses) || o.numClasses < 1) {
-    throw new AgentError("bad_num_classes", `numClasses must be a positive integer, got ${o.numClasses}`);
+    throw new AgentError("BAD_NUM_CLASSES", `numClasses must be a positive integer, got ${o.numClasses}`);
   }
   if (blocks.length !== 4 || widths.length !== 4 || [...blocks, ...widths].some((v) => !(v >= 1))) {
-    throw new AgentError("bad_depth", "blocks and widths must list 4 positive numbers, one per stage");
+    throw new AgentError("BAD_DEPTH", "blocks and widths must list 4 positive numbers, one per stage");
   }
 }
 
@@ -180,7 +180,7 @@ export function buildResNet(o: ResNetOptions): ResNet {
   const unknown = disabledSkips.filter((b) => !valid.includes(b));
   if (unknown.length > 0) {
     throw new AgentError(
-      "unknown_block",
+      "UNKNOWN_BLOCK",
       `Unknown block ${unknown.map((b) => `"${b}"`).join(", ")} in disabledSkips; valid blocks are ${valid.join(", ")}`,
     );
   }

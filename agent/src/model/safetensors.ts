@@ -53,7 +53,7 @@ function decode(dtype: string, bytes: Uint8Array, count: number): Float32Array {
 }
 
 const bad = (what: string, message: string) =>
-  new AgentError("bad_safetensors", `${what} is not a valid safetensors file: ${message}`);
+  new AgentError("BAD_SAFETENSORS", `${what} is not a valid safetensors file: ${message}`);
 
 /** Parses a whole file held in memory. `what` names it in errors (usually its path). */
 export function readSafetensors(buf: Uint8Array, what = "the weights file"): SafetensorsFile {

@@ -77,7 +77,7 @@ describe("safetensors", () => {
   it("rejects truncated files with a clear error", () => {
     const bytes = handMade();
     const e = catchError(() => readSafetensors(bytes.subarray(0, bytes.length - 4), "x.safetensors"));
-    expect(e.code).toBe("bad_safetensors");
+    expect(e.code).toBe("BAD_SAFETENSORS");
     expect(e.message).toContain("x.safetensors");
   });
 });
@@ -103,7 +103,7 @@ describe("torchvision weights", () => {
     tensors.set("layer9.0.conv1.weight", { name: "layer9.0.conv1.weight", shape: [1], data: new Float32Array(1) });
     tensors.set("bn1.weight", { name: "bn1.weight", shape: [5], data: new Float32Array(5) });
     const e = catchError(() => loadTorchvisionTensors(net, { tensors, skipped: new Map() }, "bad.safetensors"));
-    expect(e.code).toBe("weights_mismatch");
+    expect(e.code).toBe("WEIGHTS_MISMATCH");
     expect(e.message).toMatch(/missing 2: layer1\.0\.conv2\.weight, layer2\.0\.bn1\.running_var/);
     expect(e.message).toContain("unexpected 1: layer9.0.conv1.weight");
     expect(e.message).toContain("bn1.weight is [5], expected [4]");

@@ -115,7 +115,7 @@ export function loadTorchvisionTensors(
   ].filter(Boolean);
   if (problems.length > 0) {
     throw new AgentError(
-      "weights_mismatch",
+      "WEIGHTS_MISMATCH",
       `${what} does not fit ${net.arch} (${net.numClasses} classes${net.disabledSkips.length ? `, skips disabled in ${net.disabledSkips.join(", ")}` : ""}): ${problems.join(" | ")}. Use torchvision-named ResNet weights of the same depth.`,
     );
   }
@@ -138,7 +138,7 @@ export async function loadWeightsFile(net: ResNet, path: string): Promise<LoadRe
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new AgentError("weights_unreadable", `Cannot read weights ${path}: ${(e as Error).message}`);
+    throw new AgentError("WEIGHTS_UNREADABLE", `Cannot read weights ${path}: ${(e as Error).message}`);
   }
   return loadTorchvisionTensors(net, readSafetensors(buf, path), path);
 }

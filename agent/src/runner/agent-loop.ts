@@ -49,10 +49,10 @@ const isTokenRejected = (e: unknown) => httpStatusOf(e) === 401;
 
 /** `fail`'s error: a stable upper-case code and the message; anything unexpected is INTERNAL. */
 export function toErrorInfo(error: unknown): { code: string; message: string } {
-  const code = error instanceof AgentError ? error.code.toUpperCase() : "INTERNAL";
+  const code = error instanceof AgentError ? error.code : "INTERNAL";
   const raw = error instanceof Error ? error.message || error.name : String(error);
   const message = (raw.trim() || "unknown error").slice(0, 10_000);
-  return { code: /^[A-Z][A-Z0-9_]{1,63}$/.test(code) ? code : "INTERNAL", message };
+  return { code, message };
 }
 
 export async function runAgentLoop(opt: AgentLoopOptions): Promise<AgentLoopResult> {

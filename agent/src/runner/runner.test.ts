@@ -62,14 +62,14 @@ describe("classifyDeliveryError", () => {
 });
 
 describe("toErrorInfo", () => {
-  it("keeps an AgentError's code (upper-cased) and makes anything else INTERNAL", () => {
-    expect(toErrorInfo(new AgentError("weights_mismatch", "bad weights"))).toEqual({
+  it("keeps an AgentError's code and makes anything else INTERNAL", () => {
+    expect(toErrorInfo(new AgentError("WEIGHTS_MISMATCH", "bad weights"))).toEqual({
       code: "WEIGHTS_MISMATCH",
       message: "bad weights",
     });
     expect(toErrorInfo(new RangeError("out of memory"))).toEqual({ code: "INTERNAL", message: "out of memory" });
     expect(toErrorInfo("thrown string")).toEqual({ code: "INTERNAL", message: "thrown string" });
-    expect(toErrorInfo(new AgentError("bad code!", "x")).code).toBe("INTERNAL");
+    expect(() => new AgentError("bad code!", "x")).toThrow(/UPPER_SNAKE_CASE/);
     expect(toErrorInfo(new Error("")).message).toBe("Error");
   });
 });
