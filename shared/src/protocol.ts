@@ -134,3 +134,20 @@ export type FailRunInput = z.output<typeof failRunInputSchema>;
 export type ReleaseRunInput = z.output<typeof releaseRunInputSchema>;
 export type RunStateOutput = z.output<typeof runStateOutputSchema>;
 export type OkOutput = z.output<typeof okOutputSchema>;
+
+/**
+ * The procedure table: each `agent.<name>` procedure with its input and output schema. The site's
+ * router and the agent's client are both built from it, so they cannot drift apart.
+ */
+export const agentProtocol = {
+  hello: { input: agentHelloInputSchema, output: agentHelloOutputSchema },
+  heartbeat: { input: heartbeatInputSchema, output: heartbeatOutputSchema },
+  claim: { input: claimInputSchema, output: claimOutputSchema },
+  start: { input: startRunInputSchema, output: runStateOutputSchema },
+  postEpoch: { input: postEpochInputSchema, output: postEpochOutputSchema },
+  checkpoint: { input: reportCheckpointInputSchema, output: okOutputSchema },
+  finish: { input: finishRunInputSchema, output: runStateOutputSchema },
+  fail: { input: failRunInputSchema, output: runStateOutputSchema },
+  release: { input: releaseRunInputSchema, output: runStateOutputSchema },
+} as const;
+export type AgentProcedureName = keyof typeof agentProtocol;

@@ -3,45 +3,17 @@
 // input is what the shared schemas accept and every answer is parsed by the shared output schema
 // (a server speaking another protocol version fails loudly here instead of corrupting a run).
 // client.types.test.ts checks at compile time that the site's AppRouter matches this interface.
-import {
-  agentHelloInputSchema,
-  agentHelloOutputSchema,
-  claimInputSchema,
-  claimOutputSchema,
-  failRunInputSchema,
-  finishRunInputSchema,
-  heartbeatInputSchema,
-  heartbeatOutputSchema,
-  okOutputSchema,
-  postEpochInputSchema,
-  postEpochOutputSchema,
-  releaseRunInputSchema,
-  reportCheckpointInputSchema,
-  runStateOutputSchema,
-  startRunInputSchema,
-} from "@ai623/shared";
+import { type AgentProcedureName, agentProtocol } from "@ai623/shared";
 import { createTRPCUntypedClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import type { z } from "zod";
 import { AgentError } from "../errors";
 import type { DeliveryVerdict } from "./outbox";
 
-const procedures = {
-  hello: [agentHelloInputSchema, agentHelloOutputSchema],
-  heartbeat: [heartbeatInputSchema, heartbeatOutputSchema],
-  claim: [claimInputSchema, claimOutputSchema],
-  start: [startRunInputSchema, runStateOutputSchema],
-  postEpoch: [postEpochInputSchema, postEpochOutputSchema],
-  checkpoint: [reportCheckpointInputSchema, okOutputSchema],
-  finish: [finishRunInputSchema, runStateOutputSchema],
-  fail: [failRunInputSchema, runStateOutputSchema],
-  release: [releaseRunInputSchema, runStateOutputSchema],
-} as const;
-
-type Procedures = typeof procedures;
-export type AgentProcedure = keyof Procedures;
-export type AgentInput<P extends AgentProcedure> = z.input<Procedures[P][0]>;
-export type AgentOutput<P extends AgentProcedure> = z.output<Procedures[P][1]>;
+type Protocol = typeof agentProtocol;
+export type AgentProcedure = AgentProcedureName;
+export type AgentInput<P extends AgentProcedure> = z.input<Protocol[P]["input"]>;
+export type AgentOutput<P extends AgentProcedure> = z.output<Protocol[P]["output"]>;
 
 /** One method per agent procedure (`agent.<name>` on the server), all mutations. */
 export type AgentApi = { [P in AgentProcedure]: (input: AgentInput<P>) => Promise<AgentOutput<P>> };
@@ -79,7 +51,7 @@ export function createAgentApi(opts: AgentApiOptions): AgentApi {
     ],
   });
   const call = <P extends AgentProcedure>(name: P) => {
-    const [input, output] = procedures[name];
+    const { input, output } = agentProtocol[name];
     return async (value: AgentInput<P>): Promise<AgentOutput<P>> => {
       const answer = await client.mutation(`agent.${name}`, input.parse(value));
       const parsed = output.safeParse(answer);

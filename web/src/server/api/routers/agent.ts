@@ -12,64 +12,48 @@ import {
   toClaimedRun,
   upsertEpochMetrics,
 } from "@ai623/drizzle";
-import {
-  agentHelloInputSchema,
-  agentHelloOutputSchema,
-  claimInputSchema,
-  claimOutputSchema,
-  failRunInputSchema,
-  finishRunInputSchema,
-  heartbeatInputSchema,
-  heartbeatOutputSchema,
-  okOutputSchema,
-  postEpochInputSchema,
-  postEpochOutputSchema,
-  releaseRunInputSchema,
-  reportCheckpointInputSchema,
-  runStateOutputSchema,
-  startRunInputSchema,
-} from "@ai623/shared";
+import { agentProtocol as p } from "@ai623/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { agentProcedure } from "../trpc";
 
 export const agentRouter = {
   hello: agentProcedure
-    .input(agentHelloInputSchema)
-    .output(agentHelloOutputSchema)
+    .input(p.hello.input)
+    .output(p.hello.output)
     .mutation(({ ctx, input }) => helloAgent(ctx.db, ctx.agent.id, input.host)),
   heartbeat: agentProcedure
-    .input(heartbeatInputSchema)
-    .output(heartbeatOutputSchema)
+    .input(p.heartbeat.input)
+    .output(p.heartbeat.output)
     .mutation(({ ctx, input }) => heartbeatAgent(ctx.db, ctx.agent.id, input.runId)),
   claim: agentProcedure
-    .input(claimInputSchema)
-    .output(claimOutputSchema)
+    .input(p.claim.input)
+    .output(p.claim.output)
     .mutation(async ({ ctx, input }) => {
       const run = await claimNextRun(ctx.db, ctx.agent.id, { gpu: input.gpu });
       return { run: run ? toClaimedRun(run) : null };
     }),
   start: agentProcedure
-    .input(startRunInputSchema)
-    .output(runStateOutputSchema)
+    .input(p.start.input)
+    .output(p.start.output)
     .mutation(({ ctx, input }) => startRun(ctx.db, ctx.agent.id, input)),
   postEpoch: agentProcedure
-    .input(postEpochInputSchema)
-    .output(postEpochOutputSchema)
+    .input(p.postEpoch.input)
+    .output(p.postEpoch.output)
     .mutation(({ ctx, input }) => upsertEpochMetrics(ctx.db, ctx.agent.id, input.runId, input.metrics)),
   checkpoint: agentProcedure
-    .input(reportCheckpointInputSchema)
-    .output(okOutputSchema)
+    .input(p.checkpoint.input)
+    .output(p.checkpoint.output)
     .mutation(({ ctx, input }) => reportCheckpoint(ctx.db, ctx.agent.id, input)),
   finish: agentProcedure
-    .input(finishRunInputSchema)
-    .output(runStateOutputSchema)
+    .input(p.finish.input)
+    .output(p.finish.output)
     .mutation(({ ctx, input }) => finishRun(ctx.db, ctx.agent.id, input)),
   fail: agentProcedure
-    .input(failRunInputSchema)
-    .output(runStateOutputSchema)
+    .input(p.fail.input)
+    .output(p.fail.output)
     .mutation(({ ctx, input }) => failRun(ctx.db, ctx.agent.id, input)),
   release: agentProcedure
-    .input(releaseRunInputSchema)
-    .output(runStateOutputSchema)
+    .input(p.release.input)
+    .output(p.release.output)
     .mutation(({ ctx, input }) => releaseRun(ctx.db, ctx.agent.id, input)),
 } satisfies TRPCRouterRecord;
