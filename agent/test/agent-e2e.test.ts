@@ -22,6 +22,7 @@ interface RunRow {
   bestEpoch: number | null;
   bestValAcc: number | null;
   checkpointEpoch: number | null;
+  checkpointStep: number | null;
   errorCode: string | null;
   error: string | null;
 }
@@ -85,7 +86,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 async function eventsOf(runId: string) {
   const { db } = await getServerInstance();
   return db
-    .select({ kind: runEvents.kind, attempt: runEvents.attempt })
+    .select({ kind: runEvents.kind, attempt: runEvents.attempt, detail: runEvents.detail })
     .from(runEvents)
     .where(eq(runEvents.runId, runId))
     .orderBy(asc(runEvents.id));
@@ -164,16 +165,42 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     expect((await getRun(user, run.id)).status).toBe("succeeded");
   });
 
-  it("hands the run back to the queue on SIGTERM and exits 0", async () => {
-    const { user, token, run, cacheDir } = await setup(200);
-    const agent = spawnAgent({ server: site.url, token, cacheDir });
+  it("on SIGTERM checkpoints inside the epoch, hands the run back, exits 0; the next agent resumes at the next step", async () => {
+    const { user, token, run, cacheDir } = await setup(3);
+    // 30 training steps per epoch against 2 validation steps: the signal lands inside an epoch's training
+    const overrides = { synthetic: { train: 480, test: 24, seed: 1 } };
+    const agent = spawnAgent({ server: site.url, token, cacheDir, overrides });
     await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
+    await new Promise((r) => setTimeout(r, 300));
     agent.child.kill("SIGTERM");
     expect(await agent.exited, agent.stderr()).toBe(0);
     const released = await getRun(user, run.id);
     expect(released).toMatchObject({ status: "queued", attempt: 1 });
-    expect((await eventsOf(run.id)).map((e) => e.kind)).toContain("released");
-    await user.mutate("runs.cancel", { runId: run.id });
+    const events = await eventsOf(run.id);
+    expect(events.map((e) => e.kind)).toContain("released");
+    // the checkpoint reported last lies inside the epoch after the last one recorded
+    const reported = events.filter((e) => e.kind === "checkpoint").at(-1)?.detail as { epoch: number; step: number };
+    expect(reported.epoch).toBe(released.epochsRecorded + 1);
+    expect(reported.step).toBeGreaterThanOrEqual(1);
+    expect(released).toMatchObject({ checkpointEpoch: reported.epoch, checkpointStep: reported.step });
+
+    const second = spawnAgent({ server: site.url, token, cacheDir, overrides, args: ["--once"] });
+    expect(await second.exited, second.stderr()).toBe(0);
+    expect(second.logs.find((l) => typeof l.resumeFrom === "number")).toMatchObject({
+      resumeFrom: reported.epoch,
+      resumeStep: reported.step,
+    });
+    const done = await getRun(user, run.id);
+    expect(done).toMatchObject({ status: "succeeded", epochsRecorded: 3 });
+    // every epoch trained to its end once: the first agent's before the stop, the second's from it
+    const epochsOf = (a: typeof agent) => a.logs.filter((l) => typeof l.valAcc === "number").map((l) => l.epoch);
+    const before = Array.from({ length: reported.epoch - 1 }, (_, i) => i + 1);
+    expect(epochsOf(agent)).toEqual(before);
+    expect(epochsOf(second)).toEqual([1, 2, 3].filter((e) => e >= reported.epoch));
+    expect((await getMetrics(user, run.id)).map((m) => m.epoch)).toEqual([1, 2, 3]);
+    const kinds = (await eventsOf(run.id)).map((e) => e.kind);
+    expect(kinds.filter((k) => k === "resumed")).toHaveLength(1);
+    expect(kinds.at(-1)).toBe("succeeded");
   });
 
   it("stops with a clear message and a non-zero exit when its token is revoked", async () => {

@@ -23,7 +23,14 @@ export interface AgentProcess {
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function spawnAgent(opt: { server: string; token: string; cacheDir: string; args?: string[] }): AgentProcess {
+export function spawnAgent(opt: {
+  server: string;
+  token: string;
+  cacheDir: string;
+  args?: string[];
+  /** replaces fields of `tinyOverrides` (e.g. more synthetic images for longer epochs) */
+  overrides?: Partial<typeof tinyOverrides>;
+}): AgentProcess {
   const child = spawn(
     process.execPath,
     [
@@ -45,7 +52,11 @@ export function spawnAgent(opt: { server: string; token: string; cacheDir: strin
     ],
     {
       cwd: agentRoot,
-      env: { ...process.env, AI623_TEST_OVERRIDES: JSON.stringify(tinyOverrides), AI623_FAST: "" },
+      env: {
+        ...process.env,
+        AI623_TEST_OVERRIDES: JSON.stringify({ ...tinyOverrides, ...opt.overrides }),
+        AI623_FAST: "",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

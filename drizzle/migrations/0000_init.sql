@@ -123,6 +123,7 @@ CREATE TABLE "runs" (
 	"lease_expires_at" timestamp (3) with time zone,
 	"cancel_requested" boolean DEFAULT false NOT NULL,
 	"checkpoint_epoch" integer,
+	"checkpoint_step" integer,
 	"checkpoint_sha256" text,
 	"total_params" bigint,
 	"trainable_params" bigint,

@@ -59,6 +59,11 @@ export const claimedRunSchema = z.object({
   maxAttempts: z.number().int(),
   /** Last epoch whose checkpoint an agent reported; an agent holding that checkpoint resumes after it. */
   checkpointEpoch: z.number().int().nullable(),
+  /**
+   * Set when that checkpoint lies inside `checkpointEpoch` (a graceful stop): the steps done in it, so
+   * the agent resumes at the next step of that epoch. Absent from older servers.
+   */
+  checkpointStep: z.number().int().nullable().default(null),
   /** Epochs the server already has (any attempt); an agent restarting from scratch overwrites them. */
   epochsRecorded: z.number().int(),
   leaseExpiresAt: z.date(),
@@ -77,6 +82,8 @@ export const startRunInputSchema = z
     prefixCached: z.boolean(),
     /** Epoch whose checkpoint this attempt continues from; null = from the start. */
     resumedFromEpoch: z.number().int().min(1).nullable(),
+    /** With a mid-epoch checkpoint: the steps of `resumedFromEpoch` it had done (optional: older agents). */
+    resumedFromStep: z.number().int().min(1).optional(),
     /** sha256 of the pretrained weights file actually loaded (null for random init). */
     weightsSha256: z
       .string()
@@ -96,6 +103,11 @@ export const reportCheckpointInputSchema = z
   .object({
     runId: uuid,
     epoch: z.number().int().min(1),
+    /**
+     * Absent: the checkpoint is after `epoch`. Present: it lies inside `epoch`, after this many training
+     * steps (an agent stopped by a signal). Optional, so older agents keep working.
+     */
+    step: z.number().int().min(1).optional(),
     bytes: z.number().int().min(0),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })

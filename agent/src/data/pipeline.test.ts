@@ -104,6 +104,19 @@ describe("batches", () => {
     expect((await collect(sub.valBatches()))[0]!.labels).toHaveLength(20);
   });
 
+  it("a resumed epoch starts at a given step with exactly the batches a whole epoch has there", async () => {
+    const cfg = { ...base, augment: true };
+    const whole = await collect(createDataPipeline(data, cfg).trainBatches(3));
+    // a fresh pipeline, as in a new process resuming mid-epoch
+    const rest = await collect(createDataPipeline(data, cfg).trainBatches(3, 2));
+    expect(rest).toHaveLength(whole.length - 2);
+    expect(rest.map((b) => b.labels)).toEqual(whole.slice(2).map((b) => b.labels));
+    rest.forEach((b, i) => {
+      expect(Buffer.from(b.x.buffer).equals(Buffer.from(whole[i + 2]!.x.buffer))).toBe(true);
+    });
+    expect(await collect(createDataPipeline(data, cfg).trainBatches(3, whole.length))).toEqual([]);
+  });
+
   it("augmentation keeps labels and shapes, changes pixels, and is seeded per epoch", async () => {
     const plain = await collect(createDataPipeline(data, base).trainBatches(0));
     const augCfg = { ...base, augment: true, imageSize: 40 };

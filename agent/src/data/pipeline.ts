@@ -56,7 +56,8 @@ export interface DataPipeline {
   prepareValBatch(step: number): HostBatch;
   /** Tensors for a host batch (resized to imageSize on the backend when needed); caller disposes. */
   toBatch(host: HostBatch): Batch;
-  trainBatches(epoch: number): AsyncGenerator<Batch>;
+  /** Batches `fromStep` … of `epoch` (a run resumed mid-epoch skips the ones it already trained). */
+  trainBatches(epoch: number, fromStep?: number): AsyncGenerator<Batch>;
   valBatches(): AsyncGenerator<Batch>;
 }
 
@@ -163,8 +164,9 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
     prepareTrainBatch,
     prepareValBatch,
     toBatch,
-    trainBatches: (epoch) => prefetchBatches(stepsPerEpoch, depth, (s) => prepareTrainBatch(epoch, s), toBatch),
-    valBatches: () => prefetchBatches(valSteps, depth, prepareValBatch, toBatch),
+    trainBatches: (epoch, fromStep = 0) =>
+      prefetchBatches(fromStep, stepsPerEpoch, depth, (s) => prepareTrainBatch(epoch, s), toBatch),
+    valBatches: () => prefetchBatches(0, valSteps, depth, prepareValBatch, toBatch),
   };
 }
 
@@ -173,13 +175,14 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
  * loop (setImmediate), i.e. while the consumer awaits its training step.
  */
 async function* prefetchBatches(
+  first: number,
   steps: number,
   depth: number,
   prepare: (step: number) => HostBatch,
   toBatch: (host: HostBatch) => Batch,
 ): AsyncGenerator<Batch> {
   const queue: Promise<HostBatch>[] = [];
-  let next = 0;
+  let next = first;
   const schedule = () => {
     while (queue.length < depth && next < steps) {
       const step = next++;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { BackendId, ClaimedRun, HostInfo } from "@ai623/shared";
 import { type AgentApi, describeApiError, httpStatusOf, tokenRejectedError, trpcEndpoint } from "../api/client";
 import { AgentError } from "../errors";
-import { listCheckpoints } from "../train/checkpoint";
+import { type CheckpointInfo, describePosition, listCheckpoints } from "../train/checkpoint";
 import { type ModelOverrides, type StopReason, trainRun } from "../train/train-run";
 import { Heartbeat } from "./heartbeat";
 import { Reporter } from "./reporter";
@@ -126,14 +126,24 @@ async function processRun(
   heartbeat.setRun(run.id);
   // A refusal replayed from an earlier session (another attempt) says nothing about this claim.
   reporter.lostRuns.delete(run.id);
+  // Only the checkpoint the server knows is resumed: the epochs it has recorded match it.
   const local = await listCheckpoints(opt.cacheDir, run.id);
-  const resumeFrom = run.checkpointEpoch !== null && local.includes(run.checkpointEpoch) ? run.checkpointEpoch : null;
+  const known = run.checkpointEpoch === null ? null : { epoch: run.checkpointEpoch, step: run.checkpointStep ?? null };
+  const resumeFrom = known && local.some((p) => p.epoch === known.epoch && p.step === known.step) ? known : null;
   log.info(
-    { attempt: run.attempt, epochs: run.config.epochs, resumeFrom },
+    { attempt: run.attempt, epochs: run.config.epochs, resumeFrom: resumeFrom?.epoch, resumeStep: resumeFrom?.step },
     resumeFrom
-      ? `Claimed "${run.name}" (attempt ${run.attempt}): resuming after epoch ${resumeFrom} from the local checkpoint`
+      ? `Claimed "${run.name}" (attempt ${run.attempt}): resuming ${describePosition(resumeFrom)} from the local checkpoint`
       : `Claimed "${run.name}" (attempt ${run.attempt}): training ${run.config.epochs} epoch(s) from the start`,
   );
+  const reportCheckpoint = (checkpoint: CheckpointInfo) =>
+    reporter.add("checkpoint", run.id, {
+      runId: run.id,
+      epoch: checkpoint.epoch,
+      ...(checkpoint.step === null ? {} : { step: checkpoint.step }),
+      bytes: checkpoint.bytes,
+      sha256: checkpoint.sha256,
+    });
   const stopReason = (): StopReason | null => {
     if (shutdown.requested) return "signal";
     if (heartbeat.tokenRejected || reporter.fatal) return "token";
@@ -147,7 +157,7 @@ async function processRun(
       config: run.config,
       cacheDir: opt.cacheDir,
       ...(opt.dataDir ? { dataDir: opt.dataDir } : {}),
-      resumeFromEpoch: resumeFrom,
+      resumeFrom,
       ...(opt.checkpointEvery !== undefined ? { checkpointEvery: opt.checkpointEvery } : {}),
       ...(opt.overrides ? { overrides: opt.overrides } : {}),
       shouldStop: stopReason,
@@ -160,7 +170,8 @@ async function processRun(
           device: opt.backend.device,
           threads: opt.backend.threads,
           prefixCached: false,
-          resumedFromEpoch: info.resumedFromEpoch,
+          resumedFromEpoch: info.resumedFrom?.epoch ?? null,
+          ...(info.resumedFrom?.step != null ? { resumedFromStep: info.resumedFrom.step } : {}),
           weightsSha256: info.weightsSha256,
         });
         log.info(
@@ -172,14 +183,7 @@ async function processRun(
       onEpoch: (m, checkpoint) => {
         terminal.clear();
         reporter.add("postEpoch", run.id, { runId: run.id, metrics: m });
-        if (checkpoint) {
-          reporter.add("checkpoint", run.id, {
-            runId: run.id,
-            epoch: checkpoint.epoch,
-            bytes: checkpoint.bytes,
-            sha256: checkpoint.sha256,
-          });
-        }
+        if (checkpoint) reportCheckpoint(checkpoint);
         log.info(
           { epoch: m.epoch, trainLoss: m.trainLoss, valAcc: m.valAcc, imagesPerSec: Math.round(m.imagesPerSec) },
           `Epoch ${m.epoch}/${run.config.epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${(m.trainAcc * 100).toFixed(1)} % · val loss ${m.valLoss.toFixed(4)} acc ${(m.valAcc * 100).toFixed(1)} % · ${m.epochSeconds.toFixed(1)} s`,
@@ -194,9 +198,15 @@ async function processRun(
       return "lost";
     }
     if (stop === "signal") {
-      const reason = `agent stopped by ${shutdown.requested ?? "a signal"} after epoch ${result.lastEpoch}`;
+      const at = result.stopCheckpoint ?? { epoch: result.lastEpoch, step: null };
+      const reason = `agent stopped by ${shutdown.requested ?? "a signal"} ${describePosition(at)}`;
+      // Reported before the release, so the next claim already offers this checkpoint.
+      if (result.stopCheckpoint) reportCheckpoint(result.stopCheckpoint);
       reporter.add("release", run.id, { runId: run.id, reason });
-      log.info({ lastEpoch: result.lastEpoch }, `Handing the run back to the queue (${reason})`);
+      log.info(
+        { lastEpoch: result.lastEpoch, checkpointEpoch: at.epoch, checkpointStep: at.step },
+        `Handing the run back to the queue (${reason})`,
+      );
       // Bounded: a person pressed Ctrl-C. What is not delivered stays in the journal for next time.
       await reporter.drain(undefined, 15_000);
       return "released";

@@ -82,7 +82,10 @@ describe("trainRun", () => {
     expect(new Set(tensorsAtEpochEnd).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
     // The newest two checkpoints are kept, each complete.
-    expect(await listCheckpoints(cacheDir, runId)).toEqual([2, 3]);
+    expect(await listCheckpoints(cacheDir, runId)).toEqual([
+      { epoch: 2, step: null },
+      { epoch: 3, step: null },
+    ]);
     const dir = checkpointDirOf(cacheDir, runId, 3);
     expect((await readdir(dir)).sort()).toEqual(["model.safetensors", "optimizer.safetensors", "state.json"]);
     const weights = readSafetensors(await readFile(join(dir, "model.safetensors")));
@@ -115,7 +118,7 @@ describe("trainRun", () => {
       config,
       cacheDir,
       overrides: tiny,
-      resumeFromEpoch: 2,
+      resumeFrom: { epoch: 2, step: null },
       onEpoch: (m) => {
         second.push(m);
       },
@@ -127,6 +130,68 @@ describe("trainRun", () => {
     expect(existsSync(torn)).toBe(false);
     const weights = await readFile(join(checkpointDirOf(cacheDir, id, 3), "model.safetensors"));
     expect(weights.equals(finalWeights)).toBe(true);
+  });
+
+  it.skipIf(slow)("stopped by a signal inside an epoch, resumes at the next step to the same results", async () => {
+    const id = "00000000-0000-4000-8000-000000000004";
+    const before = tf.memory().numTensors;
+    const first: EpochMetrics[] = [];
+    let epoch2Steps = 0;
+    const stopped = await trainRun({
+      runId: id,
+      config,
+      cacheDir,
+      overrides: tiny,
+      onEpoch: (m) => {
+        first.push(m);
+      },
+      onStep: (p) => {
+        if (p.phase === "train" && p.epoch === 2) epoch2Steps++;
+      },
+      shouldStop: () => (epoch2Steps >= 2 ? "signal" : null),
+    });
+    expect(stopped).toMatchObject({ outcome: "stopped", stopReason: "signal", lastEpoch: 1 });
+    expect(stopped.stopCheckpoint).toMatchObject({ epoch: 2, step: 2 });
+    expect(first.map((m) => m.epoch)).toEqual([1]);
+    expect(await listCheckpoints(cacheDir, id)).toEqual([
+      { epoch: 1, step: null },
+      { epoch: 2, step: 2 },
+    ]);
+    const state = JSON.parse(await readFile(join(checkpointDirOf(cacheDir, id, 2, 2), "state.json"), "utf8"));
+    expect(state).toMatchObject({ epoch: 2, step: 2, rng: { nextStep: 2 }, partial: { step: 2, seen: 32 } });
+    expect(state.partial.seconds).toBeGreaterThan(0);
+
+    const second: EpochMetrics[] = [];
+    const trainSteps: string[] = [];
+    const resumed = await trainRun({
+      runId: id,
+      config,
+      cacheDir,
+      overrides: tiny,
+      resumeFrom: { epoch: 2, step: 2 },
+      onEpoch: (m) => {
+        second.push(m);
+      },
+      onStep: (p) => {
+        if (p.phase === "train") trainSteps.push(`${p.epoch}.${p.step}`);
+      },
+    });
+    expect(resumed.outcome).toBe("completed");
+    // exactly the batches not yet trained: step 3 of epoch 2, then all of epoch 3
+    expect(trainSteps).toEqual(["2.3", "3.1", "3.2", "3.3"]);
+    expect(second.map((m) => m.epoch)).toEqual([2, 3]);
+    // epoch 2's metrics cover all of its steps, the ones before the stop included
+    expect([...first, ...second].map(learned)).toEqual(uninterrupted.map(learned));
+    expect(second[0]!.epochSeconds).toBeGreaterThanOrEqual(state.partial.seconds);
+    expect(resumed.history.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    const weights = await readFile(join(checkpointDirOf(cacheDir, id, 3), "model.safetensors"));
+    expect(weights.equals(finalWeights)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    // the mid-epoch checkpoint is pruned like any other once two newer ones exist
+    expect(await listCheckpoints(cacheDir, id)).toEqual([
+      { epoch: 2, step: null },
+      { epoch: 3, step: null },
+    ]);
   });
 
   it("stops within one step when asked mid-epoch, leaking nothing", async () => {
@@ -142,8 +207,10 @@ describe("trainRun", () => {
       },
       shouldStop: () => (steps >= 2 ? "cancel" : null),
     });
-    expect(result).toMatchObject({ outcome: "stopped", stopReason: "cancel", lastEpoch: 0 });
+    expect(result).toMatchObject({ outcome: "stopped", stopReason: "cancel", lastEpoch: 0, stopCheckpoint: null });
     expect(steps).toBe(2);
+    // a cancelled run is not resumed by anyone: no mid-epoch checkpoint
+    expect(await listCheckpoints(cacheDir, "00000000-0000-4000-8000-000000000003")).toEqual([]);
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -155,7 +222,7 @@ describe("trainRun", () => {
         config: { ...config, lr: 1e-4 },
         cacheDir,
         overrides: tiny,
-        resumeFromEpoch: 3,
+        resumeFrom: { epoch: 3, step: null },
       }),
     ).rejects.toMatchObject({ code: "CHECKPOINT_INVALID" });
   });

@@ -1,16 +1,25 @@
 // One run, start to end: data → model (pretrained or seeded) → freeze rule → epochs of train steps
-// and validation → metrics and a checkpoint at each epoch end. The agent loop (runner/agent-loop.ts)
+// and validation → metrics and a checkpoint at each epoch end. Stopped by a signal, it checkpoints
+// where it is (inside an epoch if need be), so the next attempt loses no step. The agent loop (runner/agent-loop.ts)
 // adds the server around it; tests call it directly with a tiny network and synthetic data.
 import type { EpochMetrics, RunConfig } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import type { SyntheticSize } from "../data/load-dataset";
 import type { DataPipeline } from "../data/pipeline";
 import { prepareRunData } from "../data/run-data";
+import { AgentError } from "../errors";
 import { applyFreeze, type FreezeSummary } from "../model/freeze";
 import { ensurePretrainedWeights } from "../model/pretrained";
 import { buildResNet, disposeResNet, type ResNet } from "../model/resnet";
 import { loadWeightsFile } from "../model/weights";
-import { type CheckpointInfo, readCheckpoint, writeCheckpoint } from "./checkpoint";
+import {
+  type CheckpointInfo,
+  type CheckpointPosition,
+  describePosition,
+  type PartialEpoch,
+  readCheckpoint,
+  writeCheckpoint,
+} from "./checkpoint";
 import { createTrainStep, crossEntropy } from "./train-step";
 
 /** Test-only shrinking of the same code path: a tiny network, a small synthetic dataset. */
@@ -37,8 +46,11 @@ export interface TrainRunOptions {
   config: RunConfig;
   cacheDir: string;
   dataDir?: string;
-  /** Continue after this epoch's checkpoint (must exist in cacheDir); null/undefined = from epoch 1. */
-  resumeFromEpoch?: number | null;
+  /**
+   * Continue from this checkpoint (must exist in cacheDir): after its epoch, or inside it after its
+   * step. null/undefined = from epoch 1.
+   */
+  resumeFrom?: CheckpointPosition | null;
   /** Checkpoint every N epochs (the last epoch always); 0 = never. Default 1. */
   checkpointEvery?: number;
   /** Polled between steps; a reason stops the run within one step. */
@@ -59,7 +71,7 @@ export interface ReadyInfo {
   valImages: number;
   freeze: FreezeSummary;
   weightsSha256: string | null;
-  resumedFromEpoch: number | null;
+  resumedFrom: CheckpointPosition | null;
 }
 
 export interface TrainRunResult {
@@ -71,13 +83,25 @@ export interface TrainRunResult {
   history: EpochMetrics[];
   /** the newest checkpoint written by this call */
   lastCheckpoint: CheckpointInfo | null;
+  /**
+   * Written because a signal stopped the run where no checkpoint was: inside an epoch, or at the end
+   * of one that `checkpointEvery` skipped. The caller reports it before handing the run back.
+   */
+  stopCheckpoint: CheckpointInfo | null;
 }
 
 class Stopped extends Error {
-  constructor(readonly reason: StopReason) {
+  constructor(
+    readonly reason: StopReason,
+    /** where the epoch stood; null when no training step of it had run */
+    readonly partial: PartialEpoch | null,
+  ) {
     super(`stopped: ${reason}`);
   }
 }
+
+/** Only a graceful stop hands the run to another attempt; cancel, lost and token end it here. */
+const checkpointsOnStop = (reason: StopReason) => reason === "signal";
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
@@ -109,11 +133,19 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
     }
     const freeze = applyFreeze(net, config.freezeMode, config.bnFrozen);
     let history: EpochMetrics[] = [];
-    const resumeFrom = opt.resumeFromEpoch ?? null;
+    const resumeFrom = opt.resumeFrom ?? null;
+    let partial: PartialEpoch | null = null;
     if (resumeFrom !== null) {
-      const state = await readCheckpoint({ ...opt, epoch: resumeFrom, net, optimizer: step.optimizer });
-      history = state.history.slice(0, resumeFrom);
-      log(`Resuming after epoch ${resumeFrom} from its checkpoint`);
+      const state = await readCheckpoint({ ...opt, ...resumeFrom, net, optimizer: step.optimizer });
+      partial = state.partial ?? null;
+      if (partial && partial.stepsPerEpoch !== pipeline.stepsPerEpoch) {
+        throw new AgentError(
+          "CHECKPOINT_INVALID",
+          `Checkpoint ${describePosition(resumeFrom)} was taken with ${partial.stepsPerEpoch} steps per epoch, the data now gives ${pipeline.stepsPerEpoch}. Delete it to restart the run.`,
+        );
+      }
+      history = state.history.slice(0, partial ? resumeFrom.epoch - 1 : resumeFrom.epoch);
+      log(`Resuming ${describePosition(resumeFrom)} from its checkpoint`);
     }
     await opt.onReady?.({
       stepsPerEpoch: pipeline.stepsPerEpoch,
@@ -122,20 +154,33 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       valImages: pipeline.valIndices.length,
       freeze,
       weightsSha256,
-      resumedFromEpoch: resumeFrom,
+      resumedFrom: resumeFrom,
     });
     let lastCheckpoint: CheckpointInfo | null = null;
     const every = opt.checkpointEvery ?? 1;
-    for (let epoch = (resumeFrom ?? 0) + 1; epoch <= config.epochs; epoch++) {
+    const firstEpoch = resumeFrom === null ? 1 : partial ? resumeFrom.epoch : resumeFrom.epoch + 1;
+    for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
       let metrics: EpochMetrics;
       try {
-        metrics = await runEpoch(opt, net, step, pipeline, epoch);
+        metrics = await runEpoch(opt, net, step, pipeline, epoch, partial);
       } catch (e) {
-        if (e instanceof Stopped) {
-          return { outcome: "stopped", stopReason: e.reason, lastEpoch: epoch - 1, history, lastCheckpoint };
+        if (!(e instanceof Stopped)) throw e;
+        let stopCheckpoint: CheckpointInfo | null = null;
+        if (every > 0 && e.partial && checkpointsOnStop(e.reason)) {
+          stopCheckpoint = await writeCheckpoint({
+            ...opt,
+            epoch,
+            net,
+            optimizer: step.optimizer,
+            history,
+            partial: e.partial,
+          });
+          lastCheckpoint = stopCheckpoint;
         }
-        throw e;
+        const stopped = { outcome: "stopped", stopReason: e.reason, lastEpoch: epoch - 1, history } as const;
+        return { ...stopped, lastCheckpoint, stopCheckpoint };
       }
+      partial = null;
       history = [...history, metrics];
       let checkpoint: CheckpointInfo | null = null;
       if (every > 0 && (epoch % every === 0 || epoch === config.epochs)) {
@@ -145,10 +190,22 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       await opt.onEpoch?.(metrics, checkpoint);
       const reason = opt.shouldStop?.() ?? null;
       if (reason && epoch < config.epochs) {
-        return { outcome: "stopped", stopReason: reason, lastEpoch: epoch, history, lastCheckpoint };
+        let stopCheckpoint: CheckpointInfo | null = null;
+        if (every > 0 && !checkpoint && checkpointsOnStop(reason)) {
+          stopCheckpoint = await writeCheckpoint({ ...opt, epoch, net, optimizer: step.optimizer, history });
+          lastCheckpoint = stopCheckpoint;
+        }
+        return { outcome: "stopped", stopReason: reason, lastEpoch: epoch, history, lastCheckpoint, stopCheckpoint };
       }
     }
-    return { outcome: "completed", stopReason: null, lastEpoch: config.epochs, history, lastCheckpoint };
+    return {
+      outcome: "completed",
+      stopReason: null,
+      lastEpoch: config.epochs,
+      history,
+      lastCheckpoint,
+      stopCheckpoint: null,
+    };
   } finally {
     step.dispose();
     disposeResNet(net);
@@ -161,17 +218,34 @@ async function runEpoch(
   step: ReturnType<typeof createTrainStep>,
   pipeline: DataPipeline,
   epoch: number,
+  resumed: PartialEpoch | null,
 ): Promise<EpochMetrics> {
+  // Seconds of this epoch spent by an earlier attempt (mid-epoch resume) count towards its time.
+  const priorSeconds = resumed?.seconds ?? 0;
+  const started = performance.now();
+  const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
+  let seen = resumed?.seen ?? 0;
+  let lossSum = resumed?.lossSum ?? 0;
+  let hits = resumed?.hits ?? 0;
+  let s = resumed?.step ?? 0;
+  let trainSeconds: number | null = null;
+  const partial = (): PartialEpoch | null =>
+    s === 0
+      ? null
+      : {
+          step: s,
+          stepsPerEpoch: pipeline.stepsPerEpoch,
+          seen,
+          lossSum,
+          hits,
+          // stopped in validation: only the training time is kept; validation is redone
+          seconds: trainSeconds ?? elapsed(),
+        };
   const checkStop = () => {
     const reason = opt.shouldStop?.() ?? null;
-    if (reason) throw new Stopped(reason);
+    if (reason) throw new Stopped(reason, partial());
   };
-  const started = performance.now();
-  let seen = 0;
-  let lossSum = 0;
-  let hits = 0;
-  let s = 0;
-  for await (const batch of pipeline.trainBatches(epoch)) {
+  for await (const batch of pipeline.trainBatches(epoch, s)) {
     try {
       checkStop();
       const r = await step.run(batch.xs, batch.ys);
@@ -182,7 +256,7 @@ async function runEpoch(
       batch.dispose();
     }
     s++;
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = elapsed();
     opt.onStep?.({
       phase: "train",
       epoch,
@@ -192,7 +266,7 @@ async function runEpoch(
       imagesPerSec: seconds > 0 ? seen / seconds : 0,
     });
   }
-  const trainSeconds = (performance.now() - started) / 1000;
+  trainSeconds = elapsed();
   const val = await evaluate(opt, net, pipeline, epoch, checkStop);
   return {
     epoch,
@@ -201,7 +275,7 @@ async function runEpoch(
     valLoss: val.loss,
     valAcc: val.acc,
     lr: opt.config.lr,
-    epochSeconds: (performance.now() - started) / 1000,
+    epochSeconds: elapsed(),
     imagesPerSec: trainSeconds > 0 ? seen / trainSeconds : 0,
     peakMemoryMb: Math.round(peakRssMb()),
   };

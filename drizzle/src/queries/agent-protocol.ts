@@ -71,6 +71,9 @@ export async function heartbeatAgent(
   });
 }
 
+const describeResumePoint = (epoch: number, step: number | undefined) =>
+  step === undefined ? `after epoch ${epoch}` : `inside epoch ${epoch} at step ${step + 1}`;
+
 /** Training began on the agent: record the backend and device it got, and whether it resumes a checkpoint. */
 export async function startRun(db: Db, agentId: string, input: StartRunInput): Promise<RunStateOutput> {
   return db.transaction(async (tx) => {
@@ -96,7 +99,7 @@ export async function startRun(db: Db, agentId: string, input: StartRunInput): P
       message:
         input.resumedFromEpoch === null
           ? `started on ${input.device} (${input.backend})`
-          : `resumed after epoch ${input.resumedFromEpoch} on ${input.device} (${input.backend})`,
+          : `resumed ${describeResumePoint(input.resumedFromEpoch, input.resumedFromStep)} on ${input.device} (${input.backend})`,
       detail,
     });
     return state(run.id, "running");
@@ -153,7 +156,10 @@ export async function upsertEpochMetrics(
   });
 }
 
-/** The agent saved a checkpoint after `epoch`: the next attempt may resume from it. */
+/**
+ * The agent saved a checkpoint after `epoch`, or inside it after `step` training steps (a graceful
+ * stop mid-epoch): the next attempt may resume from it.
+ */
 export async function reportCheckpoint(db: Db, agentId: string, input: ReportCheckpointInput): Promise<OkOutput> {
   return db.transaction(async (tx) => {
     const agent = await loadActiveAgent(tx, agentId);
@@ -163,15 +169,18 @@ export async function reportCheckpoint(db: Db, agentId: string, input: ReportChe
     }
     await tx
       .update(runs)
-      .set({ checkpointEpoch: input.epoch, checkpointSha256: input.sha256 })
+      .set({ checkpointEpoch: input.epoch, checkpointStep: input.step ?? null, checkpointSha256: input.sha256 })
       .where(eq(runs.id, run.id));
     await recordRunEvent(tx, {
       runId: run.id,
       kind: "checkpoint",
       attempt: run.attempt,
       agentId: agent.id,
-      message: `checkpoint after epoch ${input.epoch}`,
-      detail: { epoch: input.epoch, bytes: input.bytes, sha256: input.sha256 },
+      message:
+        input.step === undefined
+          ? `checkpoint after epoch ${input.epoch}`
+          : `checkpoint inside epoch ${input.epoch} after step ${input.step}`,
+      detail: { epoch: input.epoch, step: input.step ?? null, bytes: input.bytes, sha256: input.sha256 },
     });
     return { ok: true };
   });

@@ -58,7 +58,12 @@ async function claimWith(db: Db, agentId: string, opts: ClaimOptions, locked: bo
       attempt: run.attempt,
       agentId: agent.id,
       message: `claimed by ${agent.name}`,
-      detail: { gpu: opts.gpu, checkpointEpoch: run.checkpointEpoch, epochsRecorded: run.epochsRecorded },
+      detail: {
+        gpu: opts.gpu,
+        checkpointEpoch: run.checkpointEpoch,
+        checkpointStep: run.checkpointStep,
+        epochsRecorded: run.epochsRecorded,
+      },
     });
     return run;
   });
@@ -87,6 +92,7 @@ export function toClaimedRun(run: Run) {
     attempt: run.attempt,
     maxAttempts: run.maxAttempts,
     checkpointEpoch: run.checkpointEpoch,
+    checkpointStep: run.checkpointStep,
     epochsRecorded: run.epochsRecorded,
     leaseExpiresAt: run.leaseExpiresAt ?? new Date(),
   };

@@ -46,6 +46,8 @@ export const runs = pgTable(
     leaseExpiresAt: timestampMs(),
     cancelRequested: boolean().notNull().default(false),
     checkpointEpoch: integer(),
+    // set when that checkpoint lies inside checkpointEpoch: the training steps done in it
+    checkpointStep: integer(),
     checkpointSha256: text(),
     // model analysis, computed from the config when the run is created
     totalParams: bigint({ mode: "number" }),

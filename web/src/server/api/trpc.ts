@@ -17,8 +17,8 @@ export interface CreateContextOptions {
 }
 
 export async function createTRPCContext({ headers, origin }: CreateContextOptions) {
-  const { db, auth } = await getServerInstance();
-  return { db, auth, headers, origin };
+  const { db, auth, lease } = await getServerInstance();
+  return { db, auth, lease, headers, origin };
 }
 export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
 

@@ -20,16 +20,18 @@ export const agentRouter = {
   hello: agentProcedure
     .input(p.hello.input)
     .output(p.hello.output)
-    .mutation(({ ctx, input }) => helloAgent(ctx.db, ctx.agent.id, input.host)),
+    .mutation(({ ctx, input }) => helloAgent(ctx.db, ctx.agent.id, input.host, ctx.lease)),
   heartbeat: agentProcedure
     .input(p.heartbeat.input)
     .output(p.heartbeat.output)
-    .mutation(({ ctx, input }) => heartbeatAgent(ctx.db, ctx.agent.id, input.runId)),
+    .mutation(({ ctx, input }) =>
+      heartbeatAgent(ctx.db, ctx.agent.id, input.runId, { leaseSeconds: ctx.lease.leaseSeconds }),
+    ),
   claim: agentProcedure
     .input(p.claim.input)
     .output(p.claim.output)
     .mutation(async ({ ctx, input }) => {
-      const run = await claimNextRun(ctx.db, ctx.agent.id, { gpu: input.gpu });
+      const run = await claimNextRun(ctx.db, ctx.agent.id, { gpu: input.gpu, leaseSeconds: ctx.lease.leaseSeconds });
       return { run: run ? toClaimedRun(run) : null };
     }),
   start: agentProcedure
