@@ -12,7 +12,7 @@ import {
   upsertEpochMetrics,
 } from "./agent-protocol";
 import { listAgents } from "./agents";
-import { claimNextRun } from "./claim";
+import { claimNextRun, toClaimedRun } from "./claim";
 import { listRunEvents } from "./events";
 import { listEpochMetrics } from "./metrics";
 import { getRun, requestCancel } from "./runs";
@@ -160,5 +160,27 @@ describe.each(allEngines)("agent protocol on %s", (engine) => {
     await startRun(t.db, next, startInput(runId, 1));
     const kinds = (await listRunEvents(t.db, owner, runId)).map((e) => e.kind);
     expect(kinds).toEqual(["created", "claimed", "started", "checkpoint", "released", "claimed", "resumed"]);
+  });
+
+  it("records a checkpoint inside an epoch (step) and offers it to the next claimer; a later epoch-end one clears the step", async () => {
+    const { owner, agentId, runId } = await claimed();
+    await startRun(t.db, agentId, startInput(runId));
+    await reportCheckpoint(t.db, agentId, { runId, epoch: 2, step: 7, bytes: 10, sha256: "c".repeat(64) });
+    await releaseRun(t.db, agentId, { runId, reason: "SIGTERM inside epoch 2" });
+
+    const { agentId: next } = await createTestAgent(t.db, owner, "next");
+    const again = await claimNextRun(t.db, next, { gpu: false });
+    expect(again).toMatchObject({ id: runId, checkpointEpoch: 2, checkpointStep: 7 });
+    expect(toClaimedRun(again!)).toMatchObject({ checkpointEpoch: 2, checkpointStep: 7 });
+    await startRun(t.db, next, { ...startInput(runId, 2), resumedFromStep: 7 });
+    const events = await listRunEvents(t.db, owner, runId);
+    expect(events.find((e) => e.kind === "checkpoint")).toMatchObject({
+      message: "checkpoint inside epoch 2 after step 7",
+      detail: { epoch: 2, step: 7 },
+    });
+    expect(events.find((e) => e.kind === "resumed")?.message).toMatch(/^resumed inside epoch 2 at step 8 on /);
+
+    await reportCheckpoint(t.db, next, { runId, epoch: 2, bytes: 10, sha256: "d".repeat(64) });
+    expect(await getRun(t.db, owner, runId)).toMatchObject({ checkpointEpoch: 2, checkpointStep: null });
   });
 });

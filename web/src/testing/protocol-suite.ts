@@ -1,6 +1,7 @@
 // The agent side of the API: tokens, and the protocol an `ai623-agent` speaks, through the real handler.
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { resolveLeaseSettings } from "../server/lease-settings";
 import { createAgent, createRun, epoch, host, type MetricRow, type RunRow } from "./fixtures";
 import { type Caller, mutate, origin, query, signUp } from "./http";
 
@@ -71,16 +72,24 @@ export function defineProtocolTests(engine: string) {
       const agent = { token };
       const run = await createRun(frank, "walkthrough");
 
-      const hello = await mutate<{ heartbeatSeconds: number; serverTime: Date }>("agent.hello", { host }, agent);
-      expect(hello.error).toBeNull();
-      expect(hello.data?.serverTime).toBeInstanceOf(Date);
-
-      const claimed = await mutate<{ run: { id: string; config: { epochs: number }; attempt: number } }>(
-        "agent.claim",
-        { gpu: false },
+      const hello = await mutate<{ heartbeatSeconds: number; leaseSeconds: number; serverTime: Date }>(
+        "agent.hello",
+        { host },
         agent,
       );
+      expect(hello.error).toBeNull();
+      expect(hello.data?.serverTime).toBeInstanceOf(Date);
+      // AI623_LEASE_SECONDS (set by the suite's file, or the default): announced, and granted below
+      const lease = resolveLeaseSettings();
+      expect(hello.data).toMatchObject(lease);
+      const leaseEndsNear = (at: Date | undefined) =>
+        expect(Math.abs((at?.getTime() ?? 0) - Date.now() - lease.leaseSeconds * 1000)).toBeLessThan(5_000);
+
+      const claimed = await mutate<{
+        run: { id: string; config: { epochs: number }; attempt: number; leaseExpiresAt: Date };
+      }>("agent.claim", { gpu: false }, agent);
       expect(claimed.data?.run.id).toBe(run.id);
+      leaseEndsNear(claimed.data?.run.leaseExpiresAt);
       expect(claimed.data?.run.attempt).toBe(1);
       const again = await mutate<{ run: null }>("agent.claim", { gpu: false }, agent);
       expect(again.data?.run).toBeNull();
@@ -92,6 +101,7 @@ export function defineProtocolTests(engine: string) {
       );
       expect(beat.data?.cancelRequested).toBe(false);
       expect(beat.data?.leaseExpiresAt.getTime()).toBeGreaterThan(Date.now());
+      leaseEndsNear(beat.data?.leaseExpiresAt);
 
       const started = await mutate<{ status: string }>(
         "agent.start",
