@@ -3,7 +3,6 @@
 // where it is (inside an epoch if need be), so the next attempt loses no step. The agent loop (runner/agent-loop.ts)
 // adds the server around it; tests call it directly with a tiny network and synthetic data.
 import type { EpochMetrics, RunConfig } from "@ai623/shared";
-import * as tf from "@tensorflow/tfjs";
 import type { SyntheticSize } from "../data/load-dataset";
 import type { DataPipeline } from "../data/pipeline";
 import { prepareRunData } from "../data/run-data";
@@ -20,7 +19,8 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from "./checkpoint";
-import { createTrainStep, crossEntropy } from "./train-step";
+import { evaluate } from "./evaluate";
+import { createTrainStep } from "./train-step";
 
 /** Test-only shrinking of the same code path: a tiny network, a small synthetic dataset. */
 export interface ModelOverrides {
@@ -279,38 +279,4 @@ async function runEpoch(
     imagesPerSec: trainSeconds > 0 ? seen / trainSeconds : 0,
     peakMemoryMb: Math.round(peakRssMb()),
   };
-}
-
-/** Validation in eval mode (BatchNorm on running statistics), as the study's model.eval() pass. */
-async function evaluate(
-  opt: TrainRunOptions,
-  net: ResNet,
-  pipeline: DataPipeline,
-  epoch: number,
-  checkStop: () => void,
-): Promise<{ loss: number; acc: number }> {
-  let seen = 0;
-  let lossSum = 0;
-  let hits = 0;
-  let s = 0;
-  for await (const batch of pipeline.valBatches()) {
-    try {
-      checkStop();
-      const [loss, correct] = tf.tidy(() => {
-        const logits = net.model.apply(batch.xs, { training: false }) as tf.Tensor2D;
-        const right = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.ys), "float32"));
-        return [crossEntropy(logits, batch.ys), right];
-      });
-      const [l, c] = await Promise.all([loss.data(), correct.data()]);
-      tf.dispose([loss, correct]);
-      lossSum += l[0]! * batch.size;
-      hits += c[0]!;
-      seen += batch.size;
-    } finally {
-      batch.dispose();
-    }
-    s++;
-    opt.onStep?.({ phase: "val", epoch, step: s, steps: pipeline.valSteps, loss: lossSum / seen, imagesPerSec: 0 });
-  }
-  return { loss: lossSum / seen, acc: hits / seen };
 }
