@@ -194,6 +194,43 @@ describe("trainRun", () => {
     ]);
   });
 
+  it.skipIf(slow)(
+    "stopped by a signal in validation, keeps the epoch's training and redoes only validation",
+    async () => {
+      const id = "00000000-0000-4000-8000-000000000005";
+      let valSteps = 0;
+      const stopped = await trainRun({
+        runId: id,
+        config,
+        cacheDir,
+        overrides: tiny,
+        onStep: (p) => {
+          if (p.phase === "val" && p.epoch === 2) valSteps++;
+        },
+        shouldStop: () => (valSteps >= 1 ? "signal" : null),
+      });
+      // all 3 training steps of epoch 2 are in the checkpoint
+      expect(stopped.stopCheckpoint).toMatchObject({ epoch: 2, step: 3 });
+      const second: EpochMetrics[] = [];
+      const trainSteps: string[] = [];
+      await trainRun({
+        runId: id,
+        config,
+        cacheDir,
+        overrides: tiny,
+        resumeFrom: { epoch: 2, step: 3 },
+        onEpoch: (m) => {
+          second.push(m);
+        },
+        onStep: (p) => {
+          if (p.phase === "train") trainSteps.push(`${p.epoch}.${p.step}`);
+        },
+      });
+      expect(trainSteps).toEqual(["3.1", "3.2", "3.3"]);
+      expect([...stopped.history, ...second].map(learned)).toEqual(uninterrupted.map(learned));
+    },
+  );
+
   it("stops within one step when asked mid-epoch, leaking nothing", async () => {
     const before = tf.memory().numTensors;
     let steps = 0;
