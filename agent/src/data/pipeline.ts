@@ -49,8 +49,13 @@ export interface DataPipeline {
   numClasses: number;
   trainIndices: Int32Array;
   valIndices: Int32Array;
+  batchSize: number;
   stepsPerEpoch: number;
   valSteps: number;
+  /** Positions into the train split in `epoch`'s shuffled order (what trainBatches walks). */
+  trainOrder(epoch: number): Int32Array;
+  /** trainIndices[start … end), un-shuffled and never augmented (the frozen-prefix cache's input). */
+  prepareTrainImages(start: number, end: number): HostBatch;
   /** Host-side batch `step` of `epoch` (shuffled, augmented if enabled); no tensors. */
   prepareTrainBatch(epoch: number, step: number): HostBatch;
   prepareValBatch(step: number): HostBatch;
@@ -159,8 +164,12 @@ export function createDataPipeline(data: PipelineData, config: PipelineConfig): 
     numClasses,
     trainIndices,
     valIndices,
+    batchSize,
     stepsPerEpoch,
     valSteps,
+    trainOrder: orderFor,
+    prepareTrainImages: (start, end) =>
+      build({ split: data.train, order: trainIndices, start, end: Math.min(end, trainIndices.length), augs: null }),
     prepareTrainBatch,
     prepareValBatch,
     toBatch,

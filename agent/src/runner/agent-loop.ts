@@ -169,7 +169,7 @@ async function processRun(
           backendReason: opt.backend.reason.slice(0, 1000),
           device: opt.backend.device,
           threads: opt.backend.threads,
-          prefixCached: false,
+          prefixCached: info.prefixCache.cached,
           resumedFromEpoch: info.resumedFrom?.epoch ?? null,
           ...(info.resumedFrom?.step != null ? { resumedFromStep: info.resumedFrom.step } : {}),
           weightsSha256: info.weightsSha256,

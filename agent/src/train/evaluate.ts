@@ -1,15 +1,15 @@
 // The validation pass of an epoch, apart from training: eval mode, no gradients, stoppable per batch.
 import * as tf from "@tensorflow/tfjs";
-import type { DataPipeline } from "../data/pipeline";
-import type { ResNet } from "../model/resnet";
+import type { BatchSource } from "./prefix-cache";
 import type { TrainRunOptions } from "./train-run";
 import { crossEntropy } from "./train-step";
 
 /** Validation in eval mode (BatchNorm on running statistics), as the study's model.eval() pass. */
 export async function evaluate(
   opt: Pick<TrainRunOptions, "onStep">,
-  net: ResNet,
-  pipeline: DataPipeline,
+  /** the whole ResNet on images, or its suffix on cached prefix outputs */
+  model: tf.LayersModel,
+  pipeline: BatchSource,
   epoch: number,
   checkStop: () => void,
 ): Promise<{ loss: number; acc: number }> {
@@ -21,7 +21,7 @@ export async function evaluate(
     try {
       checkStop();
       const [loss, correct] = tf.tidy(() => {
-        const logits = net.model.apply(batch.xs, { training: false }) as tf.Tensor2D;
+        const logits = model.apply(batch.xs, { training: false }) as tf.Tensor2D;
         const right = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.ys), "float32"));
         return [crossEntropy(logits, batch.ys), right];
       });

@@ -3,13 +3,13 @@
 // where it is (inside an epoch if need be), so the next attempt loses no step. The agent loop (runner/agent-loop.ts)
 // adds the server around it; tests call it directly with a tiny network and synthetic data.
 import type { EpochMetrics, RunConfig } from "@ai623/shared";
+import type * as tf from "@tensorflow/tfjs";
 import type { SyntheticSize } from "../data/load-dataset";
-import type { DataPipeline } from "../data/pipeline";
 import { prepareRunData } from "../data/run-data";
 import { AgentError } from "../errors";
 import { applyFreeze, type FreezeSummary } from "../model/freeze";
 import { ensurePretrainedWeights } from "../model/pretrained";
-import { buildResNet, disposeResNet, type ResNet } from "../model/resnet";
+import { buildResNet, disposeResNet } from "../model/resnet";
 import { loadWeightsFile } from "../model/weights";
 import {
   type CheckpointInfo,
@@ -20,6 +20,14 @@ import {
   writeCheckpoint,
 } from "./checkpoint";
 import { evaluate } from "./evaluate";
+import {
+  type BatchSource,
+  buildPrefixCache,
+  decidePrefixCache,
+  type PrefixCache,
+  readPrefixCacheLimitMb,
+  splitModel,
+} from "./prefix-cache";
 import { createTrainStep } from "./train-step";
 
 /** Test-only shrinking of the same code path: a tiny network, a small synthetic dataset. */
@@ -62,6 +70,10 @@ export interface TrainRunOptions {
   onReady?: (info: ReadyInfo) => Promise<void> | void;
   log?: (message: string) => void;
   overrides?: ModelOverrides;
+  /** false forces the uncached path (tests compare both); default true = cache when allowed */
+  prefixCache?: boolean;
+  /** cache limit in MB; default AI623_PREFIX_CACHE_MB, else 4096 */
+  prefixCacheLimitMb?: number;
 }
 
 export interface ReadyInfo {
@@ -72,6 +84,8 @@ export interface ReadyInfo {
   freeze: FreezeSummary;
   weightsSha256: string | null;
   resumedFrom: CheckpointPosition | null;
+  /** whether epochs train on cached frozen-prefix outputs, and why not */
+  prefixCache: { cached: boolean; reason: string | null };
 }
 
 export interface TrainRunResult {
@@ -123,7 +137,9 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
     ...(opt.overrides?.blocks ? { blocks: opt.overrides.blocks } : {}),
     ...(opt.overrides?.widths ? { widths: opt.overrides.widths } : {}),
   });
-  const step = createTrainStep(net, config);
+  let step: ReturnType<typeof createTrainStep> | null = null;
+  let cache: PrefixCache | null = null;
+  let split: ReturnType<typeof splitModel> | null = null;
   try {
     let weightsSha256: string | null = null;
     if (config.init === "pretrained") {
@@ -132,6 +148,20 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       weightsSha256 = file.sha256;
     }
     const freeze = applyFreeze(net, config.freezeMode, config.bnFrozen);
+    const images = pipeline.trainIndices.length + pipeline.valIndices.length;
+    const decision =
+      opt.prefixCache === false
+        ? ({ cached: false, reason: "prefix cache disabled by the caller" } as const)
+        : decidePrefixCache(config, net, images, opt.prefixCacheLimitMb ?? readPrefixCacheLimitMb());
+    if (decision.cached) {
+      split = splitModel(net.model, decision.cut);
+      log(
+        `Prefix cache: training on ${decision.cut}'s outputs, ${decision.megabytes.toFixed(1)} MB for ${images} images`,
+      );
+    } else {
+      log(`Prefix cache off: ${decision.reason}`);
+    }
+    step = createTrainStep(split ? { model: split.suffix } : net, config);
     let history: EpochMetrics[] = [];
     const resumeFrom = opt.resumeFrom ?? null;
     let partial: PartialEpoch | null = null;
@@ -155,14 +185,25 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       freeze,
       weightsSha256,
       resumedFrom: resumeFrom,
+      prefixCache: { cached: decision.cached, reason: decision.cached ? null : decision.reason },
     });
+    // Rebuilt on every attempt (a resumed run too): the features are a pure function of the weights.
+    if (split) {
+      cache = await buildPrefixCache(net, pipeline, split);
+      log(`Prefix cache built in ${cache.seconds.toFixed(1)} s`);
+    }
+    const source: BatchSource = cache ?? pipeline;
+    const evalModel = split ? split.suffix : net.model;
+    // The cache's build time belongs to the first epoch this attempt trains (fair epochSeconds).
+    let setupSeconds = cache?.seconds ?? 0;
     let lastCheckpoint: CheckpointInfo | null = null;
     const every = opt.checkpointEvery ?? 1;
     const firstEpoch = resumeFrom === null ? 1 : partial ? resumeFrom.epoch : resumeFrom.epoch + 1;
     for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
       let metrics: EpochMetrics;
       try {
-        metrics = await runEpoch(opt, net, step, pipeline, epoch, partial);
+        metrics = await runEpoch(opt, { step, source, evalModel, setupSeconds }, epoch, partial);
+        setupSeconds = 0;
       } catch (e) {
         if (!(e instanceof Stopped)) throw e;
         let stopCheckpoint: CheckpointInfo | null = null;
@@ -207,21 +248,30 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       stopCheckpoint: null,
     };
   } finally {
-    step.dispose();
+    step?.dispose();
+    // The suffix re-applied the ResNet's layers (one more reference each): release it first.
+    split?.suffix.dispose();
     disposeResNet(net);
   }
 }
 
+interface EpochTools {
+  step: ReturnType<typeof createTrainStep>;
+  /** image batches, or cached prefix outputs */
+  source: BatchSource;
+  evalModel: tf.LayersModel;
+  /** prefix-cache build time to count in this epoch */
+  setupSeconds: number;
+}
+
 async function runEpoch(
   opt: TrainRunOptions,
-  net: ResNet,
-  step: ReturnType<typeof createTrainStep>,
-  pipeline: DataPipeline,
+  { step, source: pipeline, evalModel, setupSeconds }: EpochTools,
   epoch: number,
   resumed: PartialEpoch | null,
 ): Promise<EpochMetrics> {
   // Seconds of this epoch spent by an earlier attempt (mid-epoch resume) count towards its time.
-  const priorSeconds = resumed?.seconds ?? 0;
+  const priorSeconds = (resumed?.seconds ?? 0) + setupSeconds;
   const started = performance.now();
   const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
   let seen = resumed?.seen ?? 0;
@@ -267,7 +317,7 @@ async function runEpoch(
     });
   }
   trainSeconds = elapsed();
-  const val = await evaluate(opt, net, pipeline, epoch, checkStop);
+  const val = await evaluate(opt, evalModel, pipeline, epoch, checkStop);
   return {
     epoch,
     trainLoss: lossSum / seen,

@@ -16,8 +16,8 @@ export interface StepResult {
 }
 
 export interface TrainStep {
-  /** xs: [b, s, s, 3] normalised images; labels: [b] int32 class ids */
-  run(xs: tf.Tensor4D, labels: tf.Tensor1D): Promise<StepResult>;
+  /** xs: [b, s, s, 3] normalised images (or cached prefix outputs for a suffix); labels: [b] int32 class ids */
+  run(xs: tf.Tensor, labels: tf.Tensor1D): Promise<StepResult>;
   optimizer: tf.Optimizer;
   /** frees the optimiser's slots (Adam moments, momentum buffers) */
   dispose(): void;
@@ -37,7 +37,8 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   });
 }
 
-export function createTrainStep(net: ResNet, cfg: OptimizerConfig): TrainStep {
+/** `net` may be the suffix of a split ResNet (prefix-cache.ts): it shares the ResNet's variables. */
+export function createTrainStep(net: Pick<ResNet, "model">, cfg: OptimizerConfig): TrainStep {
   const optimizer = createOptimizer(cfg);
   return {
     optimizer,
