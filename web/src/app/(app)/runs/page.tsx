@@ -63,6 +63,14 @@ export default async function RunsPage() {
                 <td className="py-2 pr-4">{run.config.dataset}</td>
                 <td className="py-2 pr-4">
                   {run.config.init} · {run.config.freezeMode}
+                  {run.prefixCached ? (
+                    <span
+                      title="The agent computed the frozen prefix once per image and trained the rest on the cached features"
+                      className="ml-2 rounded bg-emerald-100 px-1.5 py-0.5 text-xs text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200"
+                    >
+                      prefix cached
+                    </span>
+                  ) : null}
                 </td>
                 <td className="py-2 pr-4">
                   {run.epochsRecorded} / {run.config.epochs}
