@@ -140,6 +140,29 @@ describe("prefix cache in trainRun", () => {
     );
   });
 
+  it("stops while building the cache without training or leaking", async () => {
+    const config = parseRunConfig({ ...base, freezeMode: "head_only" });
+    const before = tf.memory().numTensors;
+    let ready = false;
+    let steps = 0;
+    const result = await trainRun({
+      runId: "00000000-0000-4000-8000-00000000ff02",
+      config,
+      cacheDir,
+      overrides: tiny,
+      onReady: () => {
+        ready = true;
+      },
+      onStep: () => {
+        steps++;
+      },
+      shouldStop: () => (ready ? "cancel" : null),
+    });
+    expect(result).toMatchObject({ outcome: "stopped", stopReason: "cancel", lastEpoch: 0, stopCheckpoint: null });
+    expect(steps).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("does not cache with augmentation or bnFrozen train, and says why", async () => {
     const augmented = await train(parseRunConfig({ ...base, freezeMode: "head_only", augment: true, epochs: 1 }));
     expect(augmented.ready.prefixCache).toEqual({ cached: false, reason: expect.stringMatching(/augmentation is on/) });

@@ -128,8 +128,38 @@ export interface PrefixCache extends BatchSource {
   seconds: number;
 }
 
-/** Runs the prefix once over the train and validation images (eval mode) and stores the outputs. */
-export async function buildPrefixCache(net: ResNet, pipeline: DataPipeline, split: SplitModel): Promise<PrefixCache> {
+/** Whether to cache (and the split if so), logged with its reason either way. */
+export function planPrefixCache(
+  net: ResNet,
+  config: Pick<RunConfig, "freezeMode" | "bnFrozen" | "augment">,
+  pipeline: Pick<DataPipeline, "trainIndices" | "valIndices">,
+  opt: { enabled?: boolean; limitMb?: number; log: (message: string) => void },
+): { decision: PrefixCacheDecision; split: SplitModel | null } {
+  const images = pipeline.trainIndices.length + pipeline.valIndices.length;
+  const decision: PrefixCacheDecision =
+    opt.enabled === false
+      ? { cached: false, reason: "prefix cache disabled by the caller" }
+      : decidePrefixCache(config, net, images, opt.limitMb ?? readPrefixCacheLimitMb());
+  if (!decision.cached) {
+    opt.log(`Prefix cache off: ${decision.reason}`);
+    return { decision, split: null };
+  }
+  opt.log(
+    `Prefix cache: training on ${decision.cut}'s outputs, ${decision.megabytes.toFixed(1)} MB for ${images} images`,
+  );
+  return { decision, split: splitModel(net.model, decision.cut) };
+}
+
+/**
+ * Runs the prefix once over the train and validation images (eval mode) and stores the outputs.
+ * `shouldStop` is polled per batch: a full-size build is as long as an inference epoch.
+ */
+export async function buildPrefixCache<R>(
+  net: ResNet,
+  pipeline: DataPipeline,
+  split: SplitModel,
+  shouldStop: () => R | null = () => null,
+): Promise<PrefixCache | { stopped: R }> {
   const started = performance.now();
   const { prefix, suffix, cut } = split;
   // Every trainable variable must be behind the cut, or the cached path would train less.
@@ -156,6 +186,8 @@ export async function buildPrefixCache(net: ResNet, pipeline: DataPipeline, spli
     rowOf[idx] = row;
   });
   for (let start = 0; start < nTrain; start += pipeline.batchSize) {
+    const stop = shouldStop();
+    if (stop !== null) return { stopped: stop };
     const host = pipeline.prepareTrainImages(start, start + pipeline.batchSize);
     const batch = pipeline.toBatch(host);
     try {
@@ -168,6 +200,8 @@ export async function buildPrefixCache(net: ResNet, pipeline: DataPipeline, spli
   const val = new Float32Array(pipeline.valIndices.length * width);
   const valLabels = new Int32Array(pipeline.valIndices.length);
   for (let s = 0; s < pipeline.valSteps; s++) {
+    const stop = shouldStop();
+    if (stop !== null) return { stopped: stop };
     const host = pipeline.prepareValBatch(s);
     const batch = pipeline.toBatch(host);
     try {

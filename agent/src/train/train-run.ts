@@ -20,14 +20,7 @@ import {
   writeCheckpoint,
 } from "./checkpoint";
 import { evaluate } from "./evaluate";
-import {
-  type BatchSource,
-  buildPrefixCache,
-  decidePrefixCache,
-  type PrefixCache,
-  readPrefixCacheLimitMb,
-  splitModel,
-} from "./prefix-cache";
+import { type BatchSource, buildPrefixCache, type PrefixCache, planPrefixCache, type SplitModel } from "./prefix-cache";
 import { createTrainStep } from "./train-step";
 
 /** Test-only shrinking of the same code path: a tiny network, a small synthetic dataset. */
@@ -139,7 +132,7 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
   });
   let step: ReturnType<typeof createTrainStep> | null = null;
   let cache: PrefixCache | null = null;
-  let split: ReturnType<typeof splitModel> | null = null;
+  let split: SplitModel | null = null;
   try {
     let weightsSha256: string | null = null;
     if (config.init === "pretrained") {
@@ -148,19 +141,13 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       weightsSha256 = file.sha256;
     }
     const freeze = applyFreeze(net, config.freezeMode, config.bnFrozen);
-    const images = pipeline.trainIndices.length + pipeline.valIndices.length;
-    const decision =
-      opt.prefixCache === false
-        ? ({ cached: false, reason: "prefix cache disabled by the caller" } as const)
-        : decidePrefixCache(config, net, images, opt.prefixCacheLimitMb ?? readPrefixCacheLimitMb());
-    if (decision.cached) {
-      split = splitModel(net.model, decision.cut);
-      log(
-        `Prefix cache: training on ${decision.cut}'s outputs, ${decision.megabytes.toFixed(1)} MB for ${images} images`,
-      );
-    } else {
-      log(`Prefix cache off: ${decision.reason}`);
-    }
+    const plan = planPrefixCache(net, config, pipeline, {
+      ...(opt.prefixCache !== undefined ? { enabled: opt.prefixCache } : {}),
+      ...(opt.prefixCacheLimitMb !== undefined ? { limitMb: opt.prefixCacheLimitMb } : {}),
+      log,
+    });
+    const { decision } = plan;
+    split = plan.split;
     step = createTrainStep(split ? { model: split.suffix } : net, config);
     let history: EpochMetrics[] = [];
     const resumeFrom = opt.resumeFrom ?? null;
@@ -189,7 +176,13 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
     });
     // Rebuilt on every attempt (a resumed run too): the features are a pure function of the weights.
     if (split) {
-      cache = await buildPrefixCache(net, pipeline, split);
+      const built = await buildPrefixCache(net, pipeline, split, () => opt.shouldStop?.() ?? null);
+      if ("stopped" in built) {
+        // Nothing trained since the last checkpoint: the next attempt starts where this one did.
+        const at = { lastEpoch: history.length, history, lastCheckpoint: null, stopCheckpoint: null };
+        return { outcome: "stopped", stopReason: built.stopped, ...at };
+      }
+      cache = built;
       log(`Prefix cache built in ${cache.seconds.toFixed(1)} s`);
     }
     const source: BatchSource = cache ?? pipeline;
