@@ -23,6 +23,7 @@ interface RunRow {
   bestValAcc: number | null;
   checkpointEpoch: number | null;
   checkpointStep: number | null;
+  prefixCached: boolean | null;
   errorCode: string | null;
   error: string | null;
 }
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 /** A fresh user (so no scenario claims another's runs), an agent token and a cache folder. */
-async function setup(epochs: number) {
+async function setup(epochs: number, config: Record<string, unknown> = {}) {
   const user = await signUpUser(site, `user${++users}@example.com`);
   const { token, agent } = await user.mutate<{ token: string; agent: { id: string } }>("agents.create", {
     name: `agent-${users}`,
@@ -64,6 +65,7 @@ async function setup(epochs: number) {
       batchSize: 16,
       imageSize: 32,
       lr: 5e-3,
+      ...config,
     },
   });
   const cacheDir = join(scratch, `cache-${users}`);
@@ -103,6 +105,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
       epochsRecorded: 3,
       checkpointEpoch: 3,
       attempt: 1,
+      prefixCached: false,
     });
     expect(done.bestEpoch).not.toBeNull();
     expect((await getMetrics(user, run.id)).map((m) => m.epoch)).toEqual([1, 2, 3]);
@@ -112,6 +115,15 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     expect((await eventsOf(run.id)).map((e) => e.kind)).toEqual(
       expect.arrayContaining(["claimed", "started", "checkpoint", "succeeded"]),
     );
+  });
+
+  it("trains head_only with bnFrozen eval on a cached frozen prefix and records it on the run", async () => {
+    const { user, token, run, cacheDir } = await setup(2, { freezeMode: "head_only", bnFrozen: "eval" });
+    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    expect(await agent.exited, agent.stderr()).toBe(0);
+    const done = await getRun(user, run.id);
+    expect(done, `${done.errorCode}: ${done.error}`).toMatchObject({ status: "succeeded", prefixCached: true });
+    expect(agent.logs.some((l) => String(l.msg).startsWith("Prefix cache: training on avgpool"))).toBe(true);
   });
 
   it("stops a run within a step of a cancel request and reports it cancelled", async () => {
