@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,7 @@ console.log([...files].join("\\n"));`;
     expect(files.size).toBe(1);
     expect(readFileSync([...files][0]!, "utf8")).toBe(built.source);
     expect(readdirSync(dir)).toEqual([path.basename([...files][0]!)]);
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it("gives bit-identical forward and training-step results on 2 threads and on 1", async () => {
