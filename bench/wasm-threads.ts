@@ -1,5 +1,5 @@
 // What wasm threads buy: ResNet-152 forward and training steps with 1 thread (the anchor) against N
-// (AI623_WASM_THREADS semantics; default every core), measured in the same run. The thread count is
+// (--threads, default every core), measured in the same run. The thread count is
 // fixed when the wasm module is instantiated, so each count runs in its own child process.
 //   npx tsx bench/wasm-threads.ts [--threads N] [--batch 16] [--size 32] [--reps 3] [--rounds 2]
 // Prints JSON: median wall ms per forward / head_only step / final_block step and N-vs-1 speedups.

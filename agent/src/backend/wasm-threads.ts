@@ -16,14 +16,19 @@ import { AgentError } from "../errors";
 const workerImportNeedle =
   /if\(typeof e\.data\.urlOrBlob=="string"\)\{importScripts\(e\.data\.urlOrBlob\)\}else\{var objectUrl=URL\.createObjectURL\(e\.data\.urlOrBlob\);importScripts\(objectUrl\);URL\.revokeObjectURL\(objectUrl\)\}/;
 
-/** Threads wanted from AI623_WASM_THREADS: unset or empty = every core, 1 = off. */
+/**
+ * Threads wanted from AI623_WASM_THREADS: unset or empty = 1 (off), `all` = every core, N = N.
+ * Off by default: on the shared 2-core machines we measured, 2 threads were slower than 1 for forward
+ * passes and training steps alike (`npm run bench:threads`); turn it on where the bench says it pays.
+ */
 export function parseWasmThreads(value: string | undefined, cores = os.availableParallelism()): number {
-  if (value === undefined || value.trim() === "") return cores;
+  if (value === undefined || value.trim() === "") return 1;
+  if (value.trim() === "all") return cores;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
     throw new AgentError(
       "BAD_WASM_THREADS",
-      `AI623_WASM_THREADS="${value}" is not a thread count; use a whole number from 1 (off) to 256, or unset it for every core (${cores})`,
+      `AI623_WASM_THREADS="${value}" is not a thread count; use a whole number from 1 (off) to 256, or "all" for every core (${cores})`,
     );
   }
   return n;
