@@ -1,11 +1,13 @@
 // Turning a backend name into a ready TF.js backend in this process. The native builds
 // (@tensorflow/tfjs-node, -gpu) are optional: never dependencies, loaded by dynamic import when present.
 import { createRequire } from "node:module";
+import os from "node:os";
 import { type BackendId, backendIds } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import { AgentError } from "../errors";
 import { registerBatchNormGradWithoutTile } from "./batch-norm-grad";
 import { registerWasmConv2DBackpropFilter } from "./wasm-conv-backprop-filter";
+import { enableWasmThreads, parseWasmThreads } from "./wasm-threads";
 
 /** npm package providing each native backend. */
 export const nativePackages = {
@@ -34,30 +36,74 @@ async function polyfillNodeUtil(): Promise<void> {
   util.default.isArray ??= Array.isArray;
 }
 
+export interface BackendInitOptions {
+  /** wasm threads; default AI623_WASM_THREADS, else every core. 1 = single-threaded. */
+  wasmThreads?: number;
+}
+
+export interface BackendInit {
+  /** threads the backend really uses (wasm: XNNPACK's pool, as tfjs-backend-wasm reports it) */
+  threads: number;
+  /** why fewer threads than asked for, for the log */
+  threadsNote?: string;
+}
+
+/**
+ * Emscripten unrefs idle pthread workers but not running ones, and XNNPACK's pool threads run for the
+ * life of the process, so they would keep Node alive after the work is done. The main thread waits on
+ * them synchronously inside each op, so unref'ing them cannot cut work short.
+ */
+function unrefPoolWorkers(): void {
+  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: { unref?: () => void }[] } } })
+    .wasm?.PThread;
+  for (const w of pthread?.runningWorkers ?? []) w.unref?.();
+}
+
 /** Makes `name` the active TF.js backend (tfjs name: tensorflow, wasm or cpu). */
-export async function initBackend(name: BackendId): Promise<void> {
+export async function initBackend(name: BackendId, opts: BackendInitOptions = {}): Promise<BackendInit> {
   if (name === "wasm") {
-    await import("@tensorflow/tfjs-backend-wasm");
-    if (!(await tf.setBackend("wasm"))) {
-      throw new AgentError("BACKEND_FAILED", "The wasm backend failed to initialise; retry with --backend cpu");
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const wanted = opts.wasmThreads ?? parseWasmThreads(process.env.AI623_WASM_THREADS);
+    const setup = wanted > 1 ? enableWasmThreads(tf, wasm.setThreadsCount, wanted) : null;
+    let ok: boolean;
+    try {
+      ok = await tf.setBackend("wasm");
+      await tf.ready();
+    } finally {
+      if (setup && "restore" in setup) setup.restore();
+    }
+    if (!ok) {
+      const hint = wanted > 1 ? "set AI623_WASM_THREADS=1 or retry" : "retry";
+      throw new AgentError("BACKEND_FAILED", `The wasm backend failed to initialise; ${hint} with --backend cpu`);
     }
     registerWasmConv2DBackpropFilter();
     registerBatchNormGradWithoutTile();
-  } else if (name === "cpu") {
+    const threads = wasm.getThreadsCount();
+    if (setup && "restore" in setup) unrefPoolWorkers();
+    if (setup && "reason" in setup) {
+      return { threads, threadsNote: `wasm threads off (${setup.reason}); running on ${threads} thread` };
+    }
+    if (threads < wanted) return { threads, threadsNote: `asked for ${wanted} wasm threads, got ${threads}` };
+    return { threads };
+  }
+  if (name === "cpu") {
     await tf.setBackend("cpu");
-  } else {
-    const entry = resolvePackage(nativePackages[name]);
-    if (!entry) {
-      throw new AgentError(
-        "BACKEND_MISSING",
-        `${nativePackages[name]} is not installed; see the agent README ("GPU and native backends") or use --backend wasm`,
-      );
-    }
-    await polyfillNodeUtil();
-    await import(entry);
-    if (!(await tf.setBackend("tensorflow"))) {
-      throw new AgentError("BACKEND_FAILED", `${nativePackages[name]} loaded but its backend did not initialise`);
-    }
+    await tf.ready();
+    return { threads: 1 };
+  }
+  const entry = resolvePackage(nativePackages[name]);
+  if (!entry) {
+    throw new AgentError(
+      "BACKEND_MISSING",
+      `${nativePackages[name]} is not installed; see the agent README ("GPU and native backends") or use --backend wasm`,
+    );
+  }
+  await polyfillNodeUtil();
+  await import(entry);
+  if (!(await tf.setBackend("tensorflow"))) {
+    throw new AgentError("BACKEND_FAILED", `${nativePackages[name]} loaded but its backend did not initialise`);
   }
   await tf.ready();
+  // libtensorflow sizes its own pools from the core count
+  return { threads: os.availableParallelism() };
 }

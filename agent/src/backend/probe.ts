@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { type BackendId, backendIds } from "@ai623/shared";
 import { AgentError } from "../errors";
-import { initBackend, nativePackages, resolvePackage } from "./init";
+import { type BackendInit, initBackend, nativePackages, resolvePackage } from "./init";
 
 export interface ProbeResult {
   backend: BackendId;
@@ -152,8 +152,7 @@ export async function chooseBackend(forced?: BackendId): Promise<BackendChoice> 
 }
 
 /** Chooses, then initialises the backend in this process. Returns what to print and report. */
-export async function selectBackend(forced?: BackendId): Promise<BackendChoice> {
+export async function selectBackend(forced?: BackendId): Promise<BackendChoice & BackendInit> {
   const choice = await chooseBackend(forced);
-  await initBackend(choice.backend);
-  return choice;
+  return { ...choice, ...(await initBackend(choice.backend)) };
 }

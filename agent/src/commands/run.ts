@@ -128,8 +128,9 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
   try {
     const choice = await selectBackend(opts.backend === "auto" ? undefined : opts.backend);
     const cpus = os.cpus();
-    // TF.js wasm and cpu run on one thread in Node; the native build uses every core
-    const threads = choice.backend === "wasm" || choice.backend === "cpu" ? 1 : os.availableParallelism();
+    // what the backend really uses: XNNPACK's pool for wasm (AI623_WASM_THREADS), 1 for cpu
+    const threads = choice.threads;
+    if (choice.threadsNote) log.warn({ threads }, choice.threadsNote);
     const backend: BackendInfo = {
       id: choice.backend,
       reason: choice.reason,
@@ -141,7 +142,10 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
         ),
       threads,
     };
-    log.info({ backend: backend.id }, `Backend ${backend.id}: ${choice.reason}`);
+    log.info(
+      { backend: backend.id, threads },
+      `Backend ${backend.id} on ${threads} thread${threads > 1 ? "s" : ""}: ${choice.reason}`,
+    );
     log.info({ cacheDir: opts.cacheDir, server: opts.server }, `Agent ${agentVersion}, cache ${opts.cacheDir}`);
     const overrides: ModelOverrides | undefined = test
       ? {
