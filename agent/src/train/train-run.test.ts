@@ -48,6 +48,26 @@ const learned = (m: EpochMetrics) => ({
   lr: m.lr,
 });
 
+/** Resumes run `id` from a checkpoint; returns the result, the epochs it reported and the train steps it took. */
+async function resumeRun(id: string, resumeFrom: { epoch: number; step: number | null }) {
+  const epochs: EpochMetrics[] = [];
+  const trainSteps: string[] = [];
+  const result = await trainRun({
+    runId: id,
+    config,
+    cacheDir,
+    overrides: tiny,
+    resumeFrom,
+    onEpoch: (m) => {
+      epochs.push(m);
+    },
+    onStep: (p) => {
+      if (p.phase === "train") trainSteps.push(`${p.epoch}.${p.step}`);
+    },
+  });
+  return { result, epochs, trainSteps };
+}
+
 describe("trainRun", () => {
   let uninterrupted: EpochMetrics[] = [];
   let finalWeights: Buffer;
@@ -112,17 +132,7 @@ describe("trainRun", () => {
     // a folder left by a process killed while writing is ignored, then cleaned up
     const torn = `${checkpointDirOf(cacheDir, id, 3)}.tmp-999999`;
     await mkdir(torn, { recursive: true });
-    const second: EpochMetrics[] = [];
-    const resumed = await trainRun({
-      runId: id,
-      config,
-      cacheDir,
-      overrides: tiny,
-      resumeFrom: { epoch: 2, step: null },
-      onEpoch: (m) => {
-        second.push(m);
-      },
-    });
+    const { result: resumed, epochs: second } = await resumeRun(id, { epoch: 2, step: null });
     expect(resumed.outcome).toBe("completed");
     expect(second.map((m) => m.epoch)).toEqual([3]);
     expect([...first, ...second].map(learned)).toEqual(uninterrupted.map(learned));
@@ -161,21 +171,7 @@ describe("trainRun", () => {
     expect(state).toMatchObject({ epoch: 2, step: 2, rng: { nextStep: 2 }, partial: { step: 2, seen: 32 } });
     expect(state.partial.seconds).toBeGreaterThan(0);
 
-    const second: EpochMetrics[] = [];
-    const trainSteps: string[] = [];
-    const resumed = await trainRun({
-      runId: id,
-      config,
-      cacheDir,
-      overrides: tiny,
-      resumeFrom: { epoch: 2, step: 2 },
-      onEpoch: (m) => {
-        second.push(m);
-      },
-      onStep: (p) => {
-        if (p.phase === "train") trainSteps.push(`${p.epoch}.${p.step}`);
-      },
-    });
+    const { result: resumed, epochs: second, trainSteps } = await resumeRun(id, { epoch: 2, step: 2 });
     expect(resumed.outcome).toBe("completed");
     // exactly the batches not yet trained: step 3 of epoch 2, then all of epoch 3
     expect(trainSteps).toEqual(["2.3", "3.1", "3.2", "3.3"]);
@@ -211,21 +207,7 @@ describe("trainRun", () => {
       });
       // all 3 training steps of epoch 2 are in the checkpoint
       expect(stopped.stopCheckpoint).toMatchObject({ epoch: 2, step: 3 });
-      const second: EpochMetrics[] = [];
-      const trainSteps: string[] = [];
-      await trainRun({
-        runId: id,
-        config,
-        cacheDir,
-        overrides: tiny,
-        resumeFrom: { epoch: 2, step: 3 },
-        onEpoch: (m) => {
-          second.push(m);
-        },
-        onStep: (p) => {
-          if (p.phase === "train") trainSteps.push(`${p.epoch}.${p.step}`);
-        },
-      });
+      const { epochs: second, trainSteps } = await resumeRun(id, { epoch: 2, step: 3 });
       expect(trainSteps).toEqual(["3.1", "3.2", "3.3"]);
       expect([...stopped.history, ...second].map(learned)).toEqual(uninterrupted.map(learned));
     },

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useTRPC } from "@/trpc/client";
 import { CopyButton } from "./copy-button";
+import { TableHead } from "./table-head";
 
 const button =
   "rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60";
@@ -64,25 +65,15 @@ export function AgentsPanel() {
         </div>
       ) : (
         <table className="mt-6 w-full text-left text-sm">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Name
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Token
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Host
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Last heartbeat
-              </th>
-              <th scope="col" className="py-2 font-medium">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              { label: "Name" },
+              { label: "Token" },
+              { label: "Host" },
+              { label: "Last heartbeat" },
+              { label: "Actions", hidden: true },
+            ]}
+          />
           <tbody>
             {agents.data.map((agent) => (
               <tr key={agent.id} className="border-b border-slate-100 dark:border-slate-900">
@@ -131,30 +122,13 @@ export function AgentsPanel() {
         {created ? (
           <div className="mt-4 space-y-4 text-sm">
             <p>Copy it now: the token is shown only once.</p>
-            <div>
-              <p className="font-medium">Token</p>
-              <div className="mt-1 flex items-center gap-2">
-                <code
-                  data-testid="agent-token"
-                  className="block flex-1 break-all rounded bg-slate-100 p-2 dark:bg-slate-800"
-                >
-                  {created.token}
-                </code>
-                <CopyButton text={created.token} label="Copy token" />
-              </div>
-            </div>
-            <div>
-              <p className="font-medium">Run this on the machine that should train</p>
-              <div className="mt-1 flex items-center gap-2">
-                <code
-                  data-testid="agent-command"
-                  className="block flex-1 break-all rounded bg-slate-100 p-2 dark:bg-slate-800"
-                >
-                  {created.command}
-                </code>
-                <CopyButton text={created.command} label="Copy command" />
-              </div>
-            </div>
+            <CopyableCode title="Token" testId="agent-token" text={created.token} copyLabel="Copy token" />
+            <CopyableCode
+              title="Run this on the machine that should train"
+              testId="agent-command"
+              text={created.command}
+              copyLabel="Copy command"
+            />
             <button type="button" className={button} onClick={close}>
               Done
             </button>
@@ -188,5 +162,30 @@ export function AgentsPanel() {
         )}
       </dialog>
     </section>
+  );
+}
+
+/** A value shown once with its copy button (the token, the command that starts the agent). */
+function CopyableCode({
+  title,
+  testId,
+  text,
+  copyLabel,
+}: {
+  title: string;
+  testId: string;
+  text: string;
+  copyLabel: string;
+}) {
+  return (
+    <div>
+      <p className="font-medium">{title}</p>
+      <div className="mt-1 flex items-center gap-2">
+        <code data-testid={testId} className="block flex-1 break-all rounded bg-slate-100 p-2 dark:bg-slate-800">
+          {text}
+        </code>
+        <CopyButton text={text} label={copyLabel} />
+      </div>
+    </div>
   );
 }

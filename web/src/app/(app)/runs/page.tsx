@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { TableHead } from "@/components/table-head";
 import { getCaller } from "@/trpc/server";
 
 export const metadata: Metadata = { title: "Runs · ai623" };
@@ -28,31 +29,11 @@ export default async function RunsPage() {
         </div>
       ) : (
         <table className="mt-6 w-full text-left text-sm">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Name
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Status
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Dataset
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Training
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Epochs
-              </th>
-              <th scope="col" className="py-2 pr-4 font-medium">
-                Best val acc
-              </th>
-              <th scope="col" className="py-2 font-medium">
-                Created
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={["Name", "Status", "Dataset", "Training", "Epochs", "Best val acc", "Created"].map((label) => ({
+              label,
+            }))}
+          />
           <tbody>
             {items.map((run) => (
               <tr key={run.id} className="border-b border-slate-100 dark:border-slate-900">
