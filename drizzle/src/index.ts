@@ -9,5 +9,6 @@ export * from "./queries/events";
 export * from "./queries/lease";
 export * from "./queries/metrics";
 export * from "./queries/projects";
+export * from "./queries/run-view";
 export * from "./queries/runs";
 export * from "./queries/users";

@@ -25,6 +25,18 @@ export const createRunInputSchema = z
   .strict();
 export type CreateRunInput = z.input<typeof createRunInputSchema>;
 
+/** A suite: several runs queued in one transaction (all or none). */
+export const createRunsInputSchema = z
+  .object({
+    runs: z.array(createRunInputSchema).min(1, "a suite needs at least one run").max(50, "at most 50 runs at once"),
+  })
+  .strict();
+export type CreateRunsInput = z.input<typeof createRunsInputSchema>;
+
+export const createProjectInputSchema = z
+  .object({ name: name(100), description: z.string().trim().max(2000).default("") })
+  .strict();
+
 export const runSorts = ["created", "bestValAcc", "name"] as const;
 
 export const listRunsInputSchema = z
@@ -41,6 +53,8 @@ export const listRunsInputSchema = z
     limit: z.number().int().min(1).max(200).default(50),
     /** The `nextCursor` of the previous page. */
     cursor: z.string().max(500).nullish(),
+    /** Sent by tRPC's infinite queries; pages only go forward. */
+    direction: z.enum(["forward"]).optional(),
   })
   .strict()
   .default({ sort: "created", limit: 50 });

@@ -1,8 +1,8 @@
 import type { DatasetId, FreezeMode, Init, RunStatus } from "@ai623/shared";
-import { and, arrayContains, asc, desc, eq, ilike, type SQL, sql } from "drizzle-orm";
+import { and, arrayContains, asc, desc, eq, getTableColumns, ilike, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { BadInputError } from "../errors";
-import { runs } from "../schema";
+import { agents, projects, runs } from "../schema";
 import type { Run } from "./runs";
 
 export type RunSort = "created" | "bestValAcc" | "name";
@@ -23,8 +23,11 @@ export interface ListRunsInput {
   limit?: number;
 }
 
+/** A run as the list shows it: its project's and agent's names beside it. */
+export type RunListItem = Run & { projectName: string; agentName: string | null };
+
 export interface ListRunsPage {
-  items: Run[];
+  items: RunListItem[];
   nextCursor: string | null;
 }
 
@@ -89,8 +92,10 @@ export function buildListRunsQuery(db: Db, ownerId: string, input: ListRunsInput
     sort,
     limit,
     query: db
-      .select()
+      .select({ ...getTableColumns(runs), projectName: projects.name, agentName: agents.name })
       .from(runs)
+      .innerJoin(projects, eq(projects.id, runs.projectId))
+      .leftJoin(agents, eq(agents.id, runs.agentId))
       .where(and(...where))
       .orderBy(...order)
       .limit(limit + 1),

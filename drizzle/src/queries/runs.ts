@@ -1,4 +1,4 @@
-import type { ModelAnalysisRecord, RunConfig } from "@ai623/shared";
+import { analyzeModel, type RunConfig } from "@ai623/shared";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { assertId, BadInputError, ConflictError, NotFoundError } from "../errors";
@@ -17,7 +17,6 @@ export interface CreateRunInput {
   priority?: number;
   requiresGpu?: boolean;
   maxAttempts?: number;
-  analysis?: ModelAnalysisRecord | null;
 }
 
 /** A readable default name: "cifar100 · pretrained · final_block". */
@@ -26,7 +25,7 @@ export function defaultRunName(config: RunConfig): string {
   return `${config.dataset} · ${config.init} · ${config.freezeMode}${skips}`;
 }
 
-/** Queue a run (status `queued`, attempt 1) and write its `created` event. */
+/** Queue a run (status `queued`, attempt 1) with its model analysis, and write its `created` event. */
 export async function createRun(db: Db, ownerId: string, input: CreateRunInput): Promise<Run> {
   const maxAttempts = input.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) {
@@ -39,7 +38,8 @@ export async function createRun(db: Db, ownerId: string, input: CreateRunInput):
   const project = input.projectId
     ? await getProject(db, ownerId, input.projectId)
     : await ensureDefaultProject(db, ownerId);
-  const analysis = input.analysis ?? null;
+  // the same pure function the launch form shows, so the stored numbers are the ones the user saw
+  const analysis = analyzeModel(input.config);
   return db.transaction(async (tx) => {
     const [run] = await tx
       .insert(runs)
@@ -53,9 +53,9 @@ export async function createRun(db: Db, ownerId: string, input: CreateRunInput):
         requiresGpu: input.requiresGpu ?? false,
         maxAttempts,
         analysis,
-        totalParams: analysis?.totalParams ?? null,
-        trainableParams: analysis?.trainableParams ?? null,
-        flops: analysis?.flops ?? null,
+        totalParams: analysis.totalParams,
+        trainableParams: analysis.trainableParams,
+        flops: analysis.flops,
       })
       .returning();
     if (!run) throw new Error("INSERT … RETURNING gave no row");
@@ -164,4 +164,14 @@ export async function deleteRun(db: Db, ownerId: string, runId: string): Promise
   });
 }
 
-export { type ListRunsInput, type ListRunsPage, listRuns, type RunSort } from "./run-list";
+export { type ListRunsInput, type ListRunsPage, listRuns, type RunListItem, type RunSort } from "./run-list";
+
+/** Queue several runs at once (a suite): all of them, or none if one is refused. */
+export async function createRuns(db: Db, ownerId: string, inputs: CreateRunInput[]): Promise<Run[]> {
+  if (inputs.length === 0) throw new BadInputError("A suite needs at least one run");
+  return db.transaction(async (tx) => {
+    const created: Run[] = [];
+    for (const input of inputs) created.push(await createRun(tx, ownerId, input));
+    return created;
+  });
+}

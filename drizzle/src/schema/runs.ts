@@ -77,6 +77,8 @@ export const runs = pgTable(
     index("runs_owner_created_idx").on(t.ownerId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("runs_owner_best_idx").on(t.ownerId, sql`coalesce(${t.bestValAcc}, -1) desc`, t.id.desc().nullsFirst()),
     index("runs_owner_name_idx").on(t.ownerId, t.name, t.id),
+    // the live stream's poll: one owner's runs changed since a moment
+    index("runs_owner_updated_idx").on(t.ownerId, t.updatedAt),
     index("runs_project_idx").on(t.projectId),
     index("runs_agent_idx").on(t.agentId),
     index("runs_lease_idx").on(t.leaseExpiresAt),

@@ -1,17 +1,20 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { type FormEvent, useRef, useState } from "react";
+import { ago } from "@/lib/format";
 import { useTRPC } from "@/trpc/client";
 import { CopyButton } from "./copy-button";
 import { TableHead } from "./table-head";
+import { buttonClass, EmptyState, ErrorNote, inputClass } from "./ui";
 
-const button =
-  "rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60";
+const button = buttonClass();
 
 export function AgentsPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const agents = useQuery(trpc.agents.list.queryOptions());
+  // heartbeat ages and online states move on their own: refresh every few seconds
+  const agents = useQuery({ ...trpc.agents.list.queryOptions(), refetchInterval: 5000 });
   const dialog = useRef<HTMLDialogElement>(null);
   const [created, setCreated] = useState<{ token: string; command: string } | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
@@ -53,38 +56,79 @@ export function AgentsPanel() {
       {agents.isPending ? (
         <p className="mt-6 text-sm">Loading…</p>
       ) : agents.isError ? (
-        <p role="alert" className="mt-6 text-sm text-red-600">
-          {agents.error.message}
-        </p>
+        <div className="mt-6">
+          <ErrorNote>{agents.error.message}</ErrorNote>
+        </div>
       ) : agents.data.length === 0 ? (
-        <div className="mt-6 rounded-xl border border-dashed border-slate-300 p-8 text-sm dark:border-slate-700">
-          <p className="font-medium">No agents yet.</p>
-          <p className="mt-2 text-slate-600 dark:text-slate-400">
-            Create a token, then run the command it shows on the machine that should train.
-          </p>
+        <div className="mt-6">
+          <EmptyState title="No agents yet.">
+            Create a token, then run the command it shows on the machine that should train: a GPU box, or any computer
+            for a small run (<code>npx ai623-agent --server … --token …</code>, Node 20 or newer). It claims your queued
+            runs one at a time and reports every epoch here.
+          </EmptyState>
         </div>
       ) : (
         <table className="mt-6 w-full text-left text-sm">
           <TableHead
             columns={[
               { label: "Name" },
-              { label: "Token" },
+              { label: "State" },
               { label: "Host" },
+              { label: "Backend" },
+              { label: "Device" },
+              { label: "Current run" },
               { label: "Last heartbeat" },
+              { label: "Token" },
               { label: "Actions", hidden: true },
             ]}
           />
           <tbody>
             {agents.data.map((agent) => (
-              <tr key={agent.id} className="border-b border-slate-100 dark:border-slate-900">
+              <tr key={agent.id} className="border-b border-slate-100 dark:border-slate-900" data-testid="agent-row">
                 <td className="py-2 pr-4 font-medium">{agent.name}</td>
+                <td className="py-2 pr-4">
+                  <span
+                    data-testid="agent-state"
+                    className={`inline-flex items-center gap-1 text-xs font-medium ${agent.online ? "text-emerald-700 dark:text-emerald-300" : "text-slate-500"}`}
+                  >
+                    <span
+                      aria-hidden
+                      className={`h-2 w-2 rounded-full ${agent.online ? "bg-emerald-500" : "bg-slate-400"}`}
+                    />
+                    {agent.revokedAt
+                      ? "revoked"
+                      : agent.online
+                        ? "online"
+                        : agent.lastHeartbeatAt
+                          ? "offline"
+                          : "never connected"}
+                  </span>
+                </td>
+                <td className="py-2 pr-4">
+                  {agent.hostname ? `${agent.hostname}${agent.os ? ` (${agent.os})` : ""}` : "—"}
+                </td>
+                <td className="py-2 pr-4" title={agent.backendReason ?? undefined}>
+                  {agent.backend ?? "—"}
+                </td>
+                <td className="py-2 pr-4">
+                  {agent.gpu ?? (agent.cpu ? `${agent.cpu}${agent.cpuCount ? ` × ${agent.cpuCount}` : ""}` : "—")}
+                </td>
+                <td className="py-2 pr-4">
+                  {agent.currentRun ? (
+                    <Link
+                      href={`/runs/${agent.currentRun.id}`}
+                      className="font-medium text-indigo-600 hover:underline dark:text-indigo-400"
+                    >
+                      {agent.currentRun.name}
+                    </Link>
+                  ) : (
+                    <span className="text-slate-500">idle</span>
+                  )}
+                </td>
+                <td className="py-2 pr-4">
+                  <time dateTime={agent.lastHeartbeatAt?.toISOString()}>{ago(agent.lastHeartbeatAt)}</time>
+                </td>
                 <td className="py-2 pr-4 font-mono text-xs">{agent.tokenPrefix}…</td>
-                <td className="py-2 pr-4">
-                  {agent.hostname ? `${agent.hostname}${agent.backend ? ` · ${agent.backend}` : ""}` : "—"}
-                </td>
-                <td className="py-2 pr-4">
-                  {agent.lastHeartbeatAt ? agent.lastHeartbeatAt.toLocaleString() : "never"}
-                </td>
                 <td className="py-2 text-right">
                   {agent.revokedAt ? (
                     <span className="text-xs text-slate-500">revoked</span>
@@ -137,19 +181,9 @@ export function AgentsPanel() {
           <form onSubmit={onCreate} className="mt-4 space-y-4">
             <label className="block text-sm font-medium">
               Name
-              <input
-                name="name"
-                required
-                maxLength={100}
-                placeholder="e.g. lab-gpu-1"
-                className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
-              />
+              <input name="name" required maxLength={100} placeholder="e.g. lab-gpu-1" className={inputClass} />
             </label>
-            {create.error && (
-              <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-                {create.error.message}
-              </p>
-            )}
+            {create.error ? <ErrorNote>{create.error.message}</ErrorNote> : null}
             <div className="flex justify-end gap-2">
               <button type="button" className="rounded-md px-3 py-2 text-sm" onClick={close}>
                 Cancel

@@ -1,5 +1,7 @@
 import "server-only";
+import { TRPCError } from "@trpc/server";
 import { headers } from "next/headers";
+import { notFound } from "next/navigation";
 import { cache } from "react";
 import { appRouter } from "@/server/api/root";
 import { createCallerFactory, createTRPCContext } from "@/server/api/trpc";
@@ -23,3 +25,13 @@ export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
   const { auth } = await getServerInstance();
   return getSessionUser(auth, new Headers(await headers()));
 });
+
+/** A server component's query whose NOT_FOUND (or a malformed id) should be the 404 page, not an error. */
+export async function orNotFound<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
+    throw error;
+  }
+}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { ThemeToggle } from "@/components/theme-toggle";
 import { UserMenu } from "@/components/user-menu";
 import { getCurrentUser } from "@/trpc/server";
 
@@ -8,6 +9,7 @@ export const dynamic = "force-dynamic";
 
 const nav = [
   { href: "/runs", label: "Runs" },
+  { href: "/runs/new", label: "Launch" },
   { href: "/agents", label: "Agents" },
 ];
 
@@ -16,8 +18,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   if (!user) redirect("/sign-in");
   return (
     <>
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
+        Skip to content
+      </a>
       <header className="border-b border-slate-200 dark:border-slate-800">
-        <div className="mx-auto flex max-w-6xl items-center gap-6 px-6 py-3">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
           <Link href="/runs" className="font-semibold tracking-tight">
             ai623
           </Link>
@@ -32,12 +37,15 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
               </Link>
             ))}
           </nav>
-          <div className="ml-auto">
+          <div className="ml-auto flex items-center gap-2">
+            <ThemeToggle />
             <UserMenu email={user.email} role={user.role} />
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+      <main id="main" className="mx-auto max-w-7xl px-4 py-8 sm:px-6">
+        {children}
+      </main>
     </>
   );
 }

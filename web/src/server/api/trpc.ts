@@ -7,6 +7,7 @@ import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { getSessionUser } from "../auth";
 import { getServerInstance } from "../instance";
+import { ringLiveBell } from "../live";
 
 // 1. CONTEXT
 
@@ -56,8 +57,15 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** After a mutation that succeeded, open live streams on this server look at the database at once. */
+const ringAfterMutation = t.middleware(async ({ type, next }) => {
+  const result = await next();
+  if (type === "mutation" && result.ok) ringLiveBell();
+  return result;
+});
+
 /** Anyone: share links, and the base of the other two. */
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(ringAfterMutation);
 
 /** A signed-in user; `ctx.user` is who, and queries scope everything to `ctx.user.id`. */
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {

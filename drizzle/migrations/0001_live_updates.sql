@@ -1,0 +1,1 @@
+CREATE INDEX "runs_owner_updated_idx" ON "runs" USING btree ("owner_id","updated_at");

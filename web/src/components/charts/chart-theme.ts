@@ -1,0 +1,15 @@
+import type { LineSeries, LineSvgProps } from "@nivo/line";
+
+/** nivo in the site's colours: text follows the page (light or dark), grid lines stay faint. */
+export const chartTheme: NonNullable<LineSvgProps<LineSeries>["theme"]> = {
+  text: { fill: "currentColor", fontSize: 11 },
+  axis: {
+    domain: { line: { stroke: "currentColor", strokeOpacity: 0.3 } },
+    ticks: { line: { stroke: "currentColor", strokeOpacity: 0.3 }, text: { fill: "currentColor" } },
+    legend: { text: { fill: "currentColor", fontSize: 12 } },
+  },
+  grid: { line: { stroke: "currentColor", strokeOpacity: 0.12 } },
+  legends: { text: { fill: "currentColor" } },
+  crosshair: { line: { stroke: "currentColor", strokeOpacity: 0.5 } },
+  tooltip: { container: { background: "#0f172a", color: "#f8fafc", fontSize: 12, borderRadius: 6 } },
+};
