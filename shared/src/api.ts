@@ -62,3 +62,21 @@ export type ListRunsInput = z.input<typeof listRunsInputSchema>;
 
 export const createAgentInputSchema = z.object({ name: name(100) }).strict();
 export const agentIdInputSchema = z.object({ agentId: z.uuid() }).strict();
+
+/** A comparison: the runs picked in the list, or every run of a suite or tag. */
+export const compareInputSchema = z.union([
+  z.object({ runIds: z.array(z.uuid()).min(1, "pick at least one run").max(50, "compare at most 50 runs") }).strict(),
+  z.object({ tag: name(50) }).strict(),
+]);
+export type CompareInput = z.input<typeof compareInputSchema>;
+
+export const createShareInputSchema = z
+  .object({
+    runIds: z.array(z.uuid()).min(1).max(50),
+    title: name(200),
+    /** snapshot: frozen as it is now; live: the runs as they are whenever the link is opened. */
+    mode: z.enum(["snapshot", "live"]).default("snapshot"),
+  })
+  .strict();
+export const shareIdInputSchema = z.object({ shareId: z.uuid() }).strict();
+export const shareTokenInputSchema = z.object({ token: z.string().min(1).max(100) }).strict();

@@ -4,3 +4,4 @@ export * from "./epoch-metrics";
 export * from "./projects";
 export * from "./run-events";
 export * from "./runs";
+export * from "./shares";

@@ -10,7 +10,9 @@ export const dynamic = "force-dynamic";
 const nav = [
   { href: "/runs", label: "Runs" },
   { href: "/runs/new", label: "Launch" },
+  { href: "/compare", label: "Compare" },
   { href: "/agents", label: "Agents" },
+  { href: "/shares", label: "Shares" },
 ];
 
 export default async function AppLayout({ children }: { children: ReactNode }) {

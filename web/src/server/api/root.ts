@@ -1,8 +1,10 @@
 import { agentRouter } from "./routers/agent";
 import { agentsRouter } from "./routers/agents";
+import { compareRouter } from "./routers/compare";
 import { metricsRouter } from "./routers/metrics";
 import { projectsRouter } from "./routers/projects";
 import { runsRouter } from "./routers/runs";
+import { sharesRouter } from "./routers/shares";
 import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   projects: projectsRouter,
   metrics: metricsRouter,
   agents: agentsRouter,
+  compare: compareRouter,
+  shares: sharesRouter,
   /** What `ai623-agent` calls, with its bearer token. */
   agent: agentRouter,
 });
