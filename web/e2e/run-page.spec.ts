@@ -47,6 +47,14 @@ test("curves grow live as the agent posts epochs, then a cancel reaches the agen
   await expect(page.getByText("best val acc 47.00 % (epoch 2)")).toBeVisible();
   await expect(page.getByTestId("events-timeline")).toContainText("Training started");
   await snapshot(page, "run-live");
+  // the theme follows the system until the person picks one
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await snapshot(page, "run-live-dark");
+  await page.getByLabel("Colour theme").selectOption("light");
+  await expect(page.locator("html")).not.toHaveClass(/dark/);
+  await page.getByLabel("Colour theme").selectOption("system");
+  await page.emulateMedia({ colorScheme: "light" });
   await expect(page.locator("svg").first()).toBeVisible();
 
   await page.getByRole("button", { name: "Cancel run" }).click();

@@ -37,6 +37,21 @@ describe("sign-up rules", () => {
     expect(body.message).toMatch(/AI623_SIGNUP/);
   });
 
+  it("sets Secure cookies only where the site is served over https", async () => {
+    const cookieOf = async (env: Record<string, string>, email: string) => {
+      const res = await createAuth(handle.db, { env: { AI623_DATA_DIR: tmp(), ...env } }).handler(signUpRequest(email));
+      expect(res.status).toBe(200);
+      return res.headers.getSetCookie().join("\n");
+    };
+    const plain = await cookieOf({}, "lan@example.com");
+    expect(plain).toMatch(/^better-auth\.session_token=/m);
+    expect(plain).not.toMatch(/; Secure/i);
+    const proxied = await cookieOf({ BETTER_AUTH_URL: "https://ai623.example.org" }, "tls@example.com");
+    expect(proxied).toMatch(/^__Secure-better-auth\.session_token=.*; Secure/im);
+    expect(await cookieOf({ VERCEL_URL: "ai623.vercel.app" }, "vercel@example.com")).toMatch(/; Secure/i);
+    expect(await cookieOf({ BETTER_AUTH_URL: "http://10.0.0.5:3000" }, "http@example.com")).not.toMatch(/; Secure/i);
+  });
+
   it("offers GitHub only when both of its variables are set", async () => {
     const dir = tmp();
     const without = createAuth(handle.db, { env: { AI623_DATA_DIR: dir, GITHUB_CLIENT_ID: "id-only" } });

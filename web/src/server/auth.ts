@@ -40,7 +40,7 @@ export function createAuth(db: Db, { env = process.env }: AuthOptions = {}) {
     // its own origin is trusted, so a browser's same-origin POST passes the CSRF check and others fail.
     trustedOrigins: (request) => (request ? [...new Set([new URL(request.url).origin, requestOrigin(request)])] : []),
     // better-auth skips the origin check when NODE_ENV=test; pin it on so tests see what production does.
-    advanced: { disableOriginCheck: false },
+    advanced: { disableOriginCheck: false, useSecureCookies: wantsSecureCookies(env) },
     telemetry: { enabled: false },
     databaseHooks: {
       user: {
@@ -66,6 +66,17 @@ export function createAuth(db: Db, { env = process.env }: AuthOptions = {}) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * Secure (`__Secure-`) session cookies only where the site is served over https. better-auth would
+ * set them in every production build, and a browser drops a Secure cookie over plain http on anything
+ * but localhost: `npm start` reached at a LAN address could never keep a session. Behind an https proxy,
+ * BETTER_AUTH_URL names the public origin; Vercel says so itself.
+ */
+export function wantsSecureCookies(env: Env): boolean {
+  if (env.BETTER_AUTH_URL) return env.BETTER_AUTH_URL.trim().startsWith("https://");
+  return Boolean(env.VERCEL_URL);
+}
 
 export interface SessionUser {
   id: string;
