@@ -6,7 +6,7 @@ import { ago } from "@/lib/format";
 import { useTRPC } from "@/trpc/client";
 import { CopyButton } from "./copy-button";
 import { TableHead } from "./table-head";
-import { buttonClass, EmptyState, ErrorNote, inputClass } from "./ui";
+import { buttonClass, Dialog, EmptyState, ErrorNote, inputClass } from "./ui";
 
 const button = buttonClass();
 
@@ -154,15 +154,7 @@ export function AgentsPanel() {
         </table>
       )}
 
-      <dialog
-        ref={dialog}
-        aria-labelledby="create-agent-title"
-        onClose={close}
-        className="m-auto w-full max-w-lg rounded-xl border border-slate-200 bg-white p-6 text-slate-900 backdrop:bg-black/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
-      >
-        <h2 id="create-agent-title" className="text-lg font-semibold">
-          Create an agent token
-        </h2>
+      <Dialog ref={dialog} id="create-agent" title="Create an agent token" onClose={close}>
         {created ? (
           <div className="mt-4 space-y-4 text-sm">
             <p>Copy it now: the token is shown only once.</p>
@@ -194,7 +186,7 @@ export function AgentsPanel() {
             </div>
           </form>
         )}
-      </dialog>
+      </Dialog>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 // The site's few building blocks, so every page has the same buttons, fields and badges.
 import type { RunStatus } from "@ai623/shared";
-import type { ReactNode } from "react";
+import type { ReactNode, Ref } from "react";
 
 const buttons = {
   primary: "bg-indigo-600 text-white hover:bg-indigo-500 focus-visible:outline-indigo-600",
@@ -101,5 +101,36 @@ export function ErrorNote({ children }: { children: ReactNode }) {
     >
       {children}
     </p>
+  );
+}
+
+/** A modal dialog (the native <dialog>: focus trap, Escape, backdrop) with its title as its label. */
+export function Dialog({
+  ref,
+  id,
+  title,
+  onClose,
+  size = "lg",
+  children,
+}: {
+  ref: Ref<HTMLDialogElement>;
+  id: string;
+  title: string;
+  onClose?: () => void;
+  size?: "md" | "lg";
+  children: ReactNode;
+}) {
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={`${id}-title`}
+      onClose={onClose}
+      className={`m-auto w-full ${size === "md" ? "max-w-md" : "max-w-lg"} rounded-xl border border-slate-200 bg-white p-6 text-slate-900 backdrop:bg-black/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100`}
+    >
+      <h2 id={`${id}-title`} className="text-lg font-semibold">
+        {title}
+      </h2>
+      {children}
+    </dialog>
   );
 }

@@ -2,7 +2,7 @@
 // in-process bell, so a stream on the same server polls at once; a stream also polls every second,
 // which carries changes made through another instance (serverless) or by the lease sweep.
 import { EventEmitter } from "node:events";
-import { type Db, listRunChanges, type RunChange } from "@ai623/drizzle";
+import { type Db, listRunChanges, type RunChange, sweepExpiredLeases } from "@ai623/drizzle";
 
 const globalForLive = globalThis as unknown as { ai623LiveBell?: EventEmitter };
 function bell(): EventEmitter {
@@ -11,6 +11,21 @@ function bell(): EventEmitter {
     globalForLive.ai623LiveBell.setMaxListeners(0);
   }
   return globalForLive.ai623LiveBell;
+}
+
+const sweepEveryMs = 5000;
+const globalForSweep = globalThis as unknown as { ai623LastSweep?: number };
+
+/**
+ * Claims sweep expired leases, but with no agent claiming, a run whose agent died would show
+ * "running" forever. Open streams sweep too, at most every few seconds per server, so the page
+ * shows it lost and requeued within a lease.
+ */
+async function sweepNowAndThen(db: Db): Promise<void> {
+  const now = Date.now();
+  if (now - (globalForSweep.ai623LastSweep ?? 0) < sweepEveryMs) return;
+  globalForSweep.ai623LastSweep = now;
+  await sweepExpiredLeases(db);
 }
 
 /** Something in the database changed: wake every open stream on this server. */
@@ -53,23 +68,34 @@ export function liveRunStream({
   let newest = Date.now() - lookbackMs;
   let wake: (() => void) | null = null;
   let rung = false;
+  // set when the browser goes away (the request aborts or the body is cancelled) or the stream fails
+  let closed = false;
   const onBell = () => {
     rung = true;
     wake?.();
   };
+  const stop = () => {
+    closed = true;
+    bell().off("change", onBell);
+    wake?.();
+  };
   return new ReadableStream<Uint8Array>({
     async start(controller) {
-      bell().on("change", onBell);
-      const stop = () => {
-        bell().off("change", onBell);
-        wake?.();
+      const send = (bytes: Uint8Array) => {
+        try {
+          controller.enqueue(bytes);
+        } catch {
+          stop(); // the stream was closed under us
+        }
       };
+      bell().on("change", onBell);
       signal.addEventListener("abort", stop, { once: true });
       let lastComment = Date.now();
       let first = true;
       try {
-        while (!signal.aborted) {
+        while (!closed && !signal.aborted) {
           rung = false;
+          await sweepNowAndThen(db);
           const changes = await listRunChanges(db, ownerId, new Date(newest - lookbackMs), { runIds });
           for (const change of changes) {
             newest = Math.max(newest, change.updatedAt.getTime());
@@ -77,15 +103,15 @@ export function liveRunStream({
             if (sent.get(change.id) === version) continue;
             sent.set(change.id, version);
             // the first poll repeats what the page may already show: the browser drops what it has
-            controller.enqueue(frame("run", change));
+            send(frame("run", change));
           }
-          if (first) controller.enqueue(frame("ready", { at: new Date().toISOString() }));
+          if (first) send(frame("ready", { at: new Date().toISOString() }));
           first = false;
           if (Date.now() - lastComment > 15_000) {
-            controller.enqueue(encoder.encode(": keep-alive\n\n"));
+            send(encoder.encode(": keep-alive\n\n"));
             lastComment = Date.now();
           }
-          if (rung || signal.aborted) continue;
+          if (rung || closed) continue;
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, pollMs);
             wake = () => {
@@ -96,19 +122,16 @@ export function liveRunStream({
           wake = null;
         }
       } catch (error) {
-        if (!signal.aborted) controller.enqueue(frame("error", { message: (error as Error).message }));
+        send(frame("error", { message: (error as Error).message }));
       } finally {
         stop();
         try {
           controller.close();
         } catch {
-          // already closed by the client going away
+          // already closed by the browser going away
         }
       }
     },
-    cancel() {
-      bell().off("change", onBell);
-      wake?.();
-    },
+    cancel: stop,
   });
 }

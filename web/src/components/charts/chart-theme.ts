@@ -13,3 +13,9 @@ export const chartTheme: NonNullable<LineSvgProps<LineSeries>["theme"]> = {
   crosshair: { line: { stroke: "currentColor", strokeOpacity: 0.5 } },
   tooltip: { container: { background: "#0f172a", color: "#f8fafc", fontSize: 12, borderRadius: 6 } },
 };
+
+/** Whole-epoch ticks from 1 to `maxEpoch`, at most about ten. */
+export function epochTicks(maxEpoch: number): number[] {
+  const step = Math.ceil(maxEpoch / 10);
+  return Array.from({ length: Math.floor((maxEpoch - 1) / step) + 1 }, (_, i) => 1 + i * step);
+}

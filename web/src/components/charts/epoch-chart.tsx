@@ -1,6 +1,6 @@
 "use client";
 import { ResponsiveLine } from "@nivo/line";
-import { chartTheme } from "./chart-theme";
+import { chartTheme, epochTicks } from "./chart-theme";
 
 export interface EpochSeries {
   id: string;
@@ -32,9 +32,7 @@ export function EpochChart({
     typeof v !== "number" ? String(v) : yFormat === "percent" ? `${(v * 100).toFixed(1)} %` : v.toPrecision(3);
   const points = series.reduce((n, s) => n + s.points.length, 0);
   const maxEpoch = Math.max(2, epochs ?? 0, ...series.flatMap((s) => s.points.map((p) => p.x)));
-  // whole epochs only, at most ~10 ticks
-  const step = Math.ceil(maxEpoch / 10);
-  const ticks = Array.from({ length: Math.floor((maxEpoch - 1) / step) + 1 }, (_, i) => 1 + i * step);
+  const ticks = epochTicks(maxEpoch);
   return (
     <figure
       className="rounded-xl border border-slate-200 p-3 text-slate-700 dark:border-slate-800 dark:text-slate-300"

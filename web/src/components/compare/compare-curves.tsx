@@ -2,7 +2,7 @@
 import type { ComparisonInput } from "@ai623/shared";
 import { ResponsiveLine } from "@nivo/line";
 import { useId, useState } from "react";
-import { chartTheme } from "@/components/charts/chart-theme";
+import { chartTheme, epochTicks } from "@/components/charts/chart-theme";
 import { type CurveMetric, colourOf, curve, curveMetrics } from "@/lib/compare";
 import { ChartFrame } from "./chart-frame";
 
@@ -13,8 +13,7 @@ export function CompareCurves({ runs, fileStem }: { runs: ComparisonInput; fileS
   const sliderId = useId();
   const shown = runs.map((r, i) => ({ run: r, colour: colourOf(i) })).filter(({ run }) => !hidden.includes(run.id));
   const maxEpoch = Math.max(2, ...runs.flatMap((r) => r.metrics.map((m) => m.epoch)));
-  const step = Math.ceil(maxEpoch / 10);
-  const ticks = Array.from({ length: Math.floor((maxEpoch - 1) / step) + 1 }, (_, i) => 1 + i * step);
+  const ticks = epochTicks(maxEpoch);
   return (
     <section aria-labelledby="curves-title" className="space-y-3">
       <div className="flex flex-wrap items-center gap-x-6 gap-y-2">

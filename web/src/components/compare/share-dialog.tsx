@@ -2,7 +2,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { CopyButton } from "@/components/copy-button";
-import { buttonClass, ErrorNote, inputClass } from "@/components/ui";
+import { buttonClass, Dialog, ErrorNote, inputClass } from "@/components/ui";
 import { useTRPC } from "@/trpc/client";
 
 /** Make a public read-only link to this comparison: frozen now (the default) or live. */
@@ -32,15 +32,7 @@ export function ShareButton({ runIds, defaultTitle }: { runIds: string[]; defaul
       <button type="button" className={buttonClass("primary", "sm")} onClick={() => dialog.current?.showModal()}>
         Share
       </button>
-      <dialog
-        ref={dialog}
-        aria-labelledby="share-title"
-        onClose={close}
-        className="m-auto w-full max-w-lg rounded-xl border border-slate-200 bg-white p-6 text-slate-900 backdrop:bg-black/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
-      >
-        <h2 id="share-title" className="text-lg font-semibold">
-          Share this comparison
-        </h2>
+      <Dialog ref={dialog} id="share" title="Share this comparison" onClose={close}>
         {url ? (
           <div className="mt-4 space-y-4 text-sm">
             <p>Anyone with this link can read the comparison and its analysis; nothing else of yours.</p>
@@ -87,7 +79,7 @@ export function ShareButton({ runIds, defaultTitle }: { runIds: string[]; defaul
             </div>
           </form>
         )}
-      </dialog>
+      </Dialog>
     </>
   );
 }

@@ -4,7 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useRef } from "react";
-import { buttonClass, ErrorNote } from "@/components/ui";
+import { buttonClass, Dialog, ErrorNote } from "@/components/ui";
 import { useTRPC } from "@/trpc/client";
 
 /** Cancel, requeue, clone with changes, delete (confirmed in a dialog): each offered only when it can work. */
@@ -63,14 +63,7 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
         </button>
       </div>
       {error ? <ErrorNote>{error.message}</ErrorNote> : null}
-      <dialog
-        ref={dialog}
-        aria-labelledby="delete-title"
-        className="m-auto w-full max-w-md rounded-xl border border-slate-200 bg-white p-6 text-slate-900 backdrop:bg-black/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
-      >
-        <h2 id="delete-title" className="text-lg font-semibold">
-          Delete “{run.name}”?
-        </h2>
+      <Dialog ref={dialog} id="delete" title={`Delete “${run.name}”?`} size="md">
         <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
           Its {run.epochsRecorded} recorded epochs and its timeline are deleted with it. This cannot be undone.
         </p>
@@ -87,7 +80,7 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
             Delete run
           </button>
         </div>
-      </dialog>
+      </Dialog>
     </div>
   );
 }
