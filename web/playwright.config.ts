@@ -6,10 +6,12 @@ import { e2eBaseURL as baseURL, e2ePort as port } from "./e2e/base-url";
 
 // The site as `next start` serves it (a production build, built here unless AI623_E2E_NO_BUILD=1) on a
 // fresh embedded database: every spec signs up its own user and seeds its own data through the API.
-// Offline CI: Debian's chromium (PLAYWRIGHT_CHROMIUM_PATH=/usr/bin/chromium). GitHub Actions: unset,
-// after `npx playwright install --with-deps chromium`.
+// Which Chromium: PLAYWRIGHT_CHROMIUM_PATH when set (offline CI: Debian's /usr/bin/chromium); set but
+// empty, Playwright's own (GitHub Actions, after `npx playwright install --with-deps chromium`); unset,
+// Debian's when it is there, else Playwright's own.
+const chosen = process.env.PLAYWRIGHT_CHROMIUM_PATH;
 const executablePath =
-  process.env.PLAYWRIGHT_CHROMIUM_PATH || (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+  chosen === undefined ? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined) : chosen || undefined;
 const data = mkdtempSync(join(tmpdir(), "ai623-e2e-"));
 const build = process.env.AI623_E2E_NO_BUILD === "1" ? "" : "npx next build && ";
 
