@@ -1,14 +1,14 @@
 "use client";
 import type { ListRunsPage, RunListItem } from "@ai623/drizzle";
-import { datasetIds, freezeModes, runStatuses } from "@ai623/shared";
 import { type InfiniteData, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { TableHead } from "@/components/table-head";
-import { buttonClass, EmptyState, ErrorNote, inputClass, StatusBadge } from "@/components/ui";
+import { buttonClass, EmptyState, ErrorNote, StatusBadge } from "@/components/ui";
 import { duration, percent, runSeconds } from "@/lib/format";
 import { fallbackPollMs, type LiveRunChange, useLiveRuns } from "@/lib/use-live-runs";
 import { useTRPC } from "@/trpc/client";
+import { RunsFilterBar } from "./runs-filter-bar";
 import { paramsFromFilters, type RunFilters } from "./runs-filters";
 
 const columns = [
@@ -24,8 +24,6 @@ const columns = [
   { label: "Agent" },
   { label: "Duration" },
 ];
-
-const selectClass = `${inputClass} mt-0 w-auto py-1.5`;
 
 function patch(page: ListRunsPage, change: LiveRunChange): ListRunsPage {
   if (!page.items.some((r) => r.id === change.id)) return page;
@@ -113,53 +111,7 @@ export function RunsTable({ initialFilters, initialPage }: { initialFilters: Run
 
   return (
     <div className="space-y-4">
-      <search className="flex flex-wrap items-end gap-2" aria-label="Filter runs">
-        <label className="text-xs font-medium">
-          Search
-          <input
-            type="search"
-            className={`${inputClass} py-1.5`}
-            placeholder="Run name"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-          />
-        </label>
-        <Select label="Status" value={filters.status} options={runStatuses} onChange={(v) => set("status", v)} />
-        <Select label="Dataset" value={filters.dataset} options={datasetIds} onChange={(v) => set("dataset", v)} />
-        <Select
-          label="Trainable"
-          value={filters.freezeMode}
-          options={freezeModes}
-          onChange={(v) => set("freezeMode", v)}
-        />
-        <Select
-          label="Init"
-          value={filters.init}
-          options={["pretrained", "random"] as const}
-          onChange={(v) => set("init", v)}
-        />
-        {filters.tag || filters.projectId ? (
-          <button
-            type="button"
-            className={buttonClass("ghost", "sm")}
-            onClick={() => setFilters((f) => ({ ...f, tag: undefined, projectId: undefined }))}
-          >
-            {filters.tag ? `tag: ${filters.tag}` : "this project"} ✕
-          </button>
-        ) : null}
-        <label className="ml-auto text-xs font-medium">
-          Sort
-          <select
-            className={`${selectClass} block`}
-            value={filters.sort}
-            onChange={(e) => set("sort", e.target.value as RunFilters["sort"])}
-          >
-            <option value="created">Newest first</option>
-            <option value="bestValAcc">Best val acc</option>
-            <option value="name">Name</option>
-          </select>
-        </label>
-      </search>
+      <RunsFilterBar filters={filters} onChange={setFilters} search={search} onSearch={setSearch} />
 
       <div className="flex min-h-9 items-center gap-3 text-sm" aria-live="polite">
         {selected.length > 0 ? (
@@ -293,35 +245,5 @@ export function RunsTable({ initialFilters, initialPage }: { initialFilters: Run
         </button>
       ) : null}
     </div>
-  );
-}
-
-function Select<T extends string>({
-  label,
-  value,
-  options,
-  onChange,
-}: {
-  label: string;
-  value: T | undefined;
-  options: readonly T[];
-  onChange: (value: T | undefined) => void;
-}) {
-  return (
-    <label className="text-xs font-medium">
-      {label}
-      <select
-        className={`${selectClass} block`}
-        value={value ?? ""}
-        onChange={(e) => onChange((e.target.value || undefined) as T | undefined)}
-      >
-        <option value="">any</option>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {o}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
