@@ -6,7 +6,7 @@ import { ago } from "@/lib/format";
 import { useTRPC } from "@/trpc/client";
 import { CopyButton } from "./copy-button";
 import { TableHead } from "./table-head";
-import { buttonClass, Dialog, EmptyState, ErrorNote, inputClass } from "./ui";
+import { buttonClass, ConfirmButton, Dialog, EmptyState, ErrorNote, inputClass } from "./ui";
 
 const button = buttonClass();
 
@@ -133,19 +133,13 @@ export function AgentsPanel() {
                   {agent.revokedAt ? (
                     <span className="text-xs text-slate-500">revoked</span>
                   ) : (
-                    <button
-                      type="button"
-                      className="rounded px-2 py-1 text-xs font-medium text-red-600 hover:bg-red-50 dark:text-red-400 dark:hover:bg-red-950"
-                      aria-label={`Revoke ${agent.name}`}
+                    <ConfirmButton
+                      label="Revoke"
+                      ariaLabel={`Revoke ${agent.name}`}
+                      confirm={`Revoke "${agent.name}"? It stops working at its next call.`}
                       disabled={revoke.isPending}
-                      onClick={() => {
-                        if (window.confirm(`Revoke "${agent.name}"? It stops working at its next call.`)) {
-                          revoke.mutate({ agentId: agent.id });
-                        }
-                      }}
-                    >
-                      Revoke
-                    </button>
+                      onConfirm={() => revoke.mutate({ agentId: agent.id })}
+                    />
                   )}
                 </td>
               </tr>

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { CopyButton } from "@/components/copy-button";
 import { TableHead } from "@/components/table-head";
-import { buttonClass, EmptyState, ErrorNote } from "@/components/ui";
+import { ConfirmButton, EmptyState, ErrorNote } from "@/components/ui";
 import { timestamp } from "@/lib/format";
 import { useTRPC } from "@/trpc/client";
 
@@ -63,18 +63,13 @@ export function SharesPanel() {
                 </td>
                 <td className="py-2 text-right">
                   {s.revokedAt ? null : (
-                    <button
-                      type="button"
-                      className={buttonClass("ghost", "sm")}
-                      aria-label={`Revoke ${s.title}`}
+                    <ConfirmButton
+                      label="Revoke"
+                      ariaLabel={`Revoke ${s.title}`}
+                      confirm={`Revoke "${s.title}"? The link stops working at once.`}
                       disabled={revoke.isPending}
-                      onClick={() => {
-                        if (window.confirm(`Revoke "${s.title}"? The link stops working at once.`))
-                          revoke.mutate({ shareId: s.id });
-                      }}
-                    >
-                      Revoke
-                    </button>
+                      onConfirm={() => revoke.mutate({ shareId: s.id })}
+                    />
                   )}
                 </td>
               </tr>

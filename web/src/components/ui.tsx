@@ -134,3 +134,44 @@ export function Dialog({
     </dialog>
   );
 }
+
+/** A revoke (or similar) button that asks first: `confirm` says what happens, in the person's words. */
+export function ConfirmButton({
+  label,
+  ariaLabel,
+  confirm,
+  disabled,
+  onConfirm,
+}: {
+  label: string;
+  ariaLabel: string;
+  confirm: string;
+  disabled?: boolean;
+  onConfirm: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      className="rounded px-2 py-1 text-xs font-medium text-red-600 hover:bg-red-50 disabled:opacity-60 dark:text-red-400 dark:hover:bg-red-950"
+      aria-label={ariaLabel}
+      disabled={disabled}
+      onClick={() => {
+        if (window.confirm(confirm)) onConfirm();
+      }}
+    >
+      {label}
+    </button>
+  );
+}
+
+/** A titled card of the launch form and similar pages. */
+export function FormSection({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={`${id}-title`} className={`${cardClass} space-y-4`}>
+      <h2 id={`${id}-title`} className="text-sm font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}

@@ -4,7 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState } from "react";
 import { ModelAnalysisPanel } from "@/components/model-analysis-panel";
-import { buttonClass, cardClass, describedBy, ErrorNote, Field, inputClass } from "@/components/ui";
+import { buttonClass, cardClass, describedBy, ErrorNote, Field, FormSection, inputClass } from "@/components/ui";
 import { percent } from "@/lib/format";
 import { useTRPC } from "@/trpc/client";
 import { checkState, type LaunchState, stateFromConfig } from "./form-state";
@@ -160,10 +160,7 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
           </div>
         </section>
 
-        <section aria-labelledby="run-fields-title" className={`${cardClass} space-y-4`}>
-          <h2 id="run-fields-title" className="text-sm font-semibold">
-            Run
-          </h2>
+        <FormSection id="run-fields" title="Run">
           <div className="grid gap-4 sm:grid-cols-2">
             {text("name", "Name", "Empty: named after its config")}
             <ProjectPicker value={state.projectId} onChange={(id) => set("projectId", id)} />
@@ -181,12 +178,9 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
               </label>
             </div>
           </div>
-        </section>
+        </FormSection>
 
-        <section aria-labelledby="model-fields-title" className={`${cardClass} space-y-4`}>
-          <h2 id="model-fields-title" className="text-sm font-semibold">
-            Model and data
-          </h2>
+        <FormSection id="model-fields" title="Model and data">
           <div className="grid gap-4 sm:grid-cols-2">
             {choices.map((c) => (
               <Field key={c.key} id={c.key} label={c.label} error={errors[c.key]}>
@@ -231,16 +225,13 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
             onChange={(next) => set("disabledSkips", next)}
             error={errors.disabledSkips}
           />
-        </section>
+        </FormSection>
 
-        <section aria-labelledby="training-fields-title" className={`${cardClass} space-y-4`}>
-          <h2 id="training-fields-title" className="text-sm font-semibold">
-            Training
-          </h2>
+        <FormSection id="training-fields" title="Training">
           <div className="grid gap-4 sm:grid-cols-3">
             {numbers.filter((n) => !n.when || n.when(state)).map((n) => text(n.key, n.label, n.hint))}
           </div>
-        </section>
+        </FormSection>
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-6 lg:self-start">
