@@ -12,12 +12,7 @@ import { isTorchBatchNorm } from "../agent/src/model/batch-norm";
 import { applyFreeze } from "../agent/src/model/freeze";
 import { buildResNet, disposeResNet } from "../agent/src/model/resnet";
 import { createTrainStep } from "../agent/src/train/train-step";
-
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+import { opt } from "./bench-util";
 
 async function timeSteps(
   variant: "stock" | "train" | "eval",

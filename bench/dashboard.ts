@@ -16,12 +16,8 @@ import { analyzeModel, blockNames, parseRunConfig } from "@ai623/shared";
 import { chromium } from "@playwright/test";
 import pg from "pg";
 import superjson from "superjson";
+import { flag, opt } from "./bench-util";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const rounds = Number(opt("rounds", "20"));
 const runCount = 10_000;
 const root = join(import.meta.dirname, "..");
@@ -182,7 +178,7 @@ async function main() {
       ...{ BETTER_AUTH_SECRET: randomBytes(32).toString("hex"), AI623_LEASE_SECONDS: "3600" },
     };
     const web = join(root, "web");
-    if (!args.includes("--no-build")) {
+    if (!flag("no-build")) {
       log("next build …");
       const built = spawnSync("npx", ["next", "build"], { cwd: web, env, stdio: ["ignore", 2, 2] });
       if (built.status !== 0) throw new Error("next build failed");

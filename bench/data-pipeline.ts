@@ -15,12 +15,7 @@ import { imagenetMean, imagenetStd } from "../agent/src/data/transform";
 import { applyFreeze } from "../agent/src/model/freeze";
 import { buildResNet, disposeResNet } from "../agent/src/model/resnet";
 import { createTrainStep } from "../agent/src/train/train-step";
-
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+import { median, opt } from "./bench-util";
 
 interface Timing {
   wallMs: number;
@@ -40,7 +35,6 @@ async function measure(reps: number, fn: () => Promise<void> | void): Promise<Ti
     const c = process.cpuUsage(c0);
     cpus.push((c.user + c.system) / 1000);
   }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   return { wallMs: round(median(walls)), cpuMs: round(median(cpus)) };
 }
 

@@ -12,12 +12,8 @@ import { join } from "node:path";
 import { type EpochMetrics, parseRunConfig } from "@ai623/shared";
 import { initBackend, parseBackendName } from "../agent/src/backend/init";
 import { trainRun } from "../agent/src/train/train-run";
+import { opt } from "./bench-util";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const list = (s: string) => s.split(",").map(Number);
 
 async function main() {

@@ -32,12 +32,8 @@ import { applyFreeze } from "../agent/src/model/freeze";
 import { buildResNet, disposeResNet } from "../agent/src/model/resnet";
 import { trainRun } from "../agent/src/train/train-run";
 import { createTrainStep } from "../agent/src/train/train-step";
+import { opt, timeIt } from "./bench-util";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const num = (name: string, fallback: number) => Number(opt(name, `${fallback}`));
 const cfg = {
   images: num("images", 5000),
@@ -53,20 +49,8 @@ const allE2eModes = ["head_only", "final_block"] as const satisfies readonly Fre
 // --e2e head_only (or final_block, or none) runs only part of the end-to-end section
 const e2eModes = allE2eModes.filter((m) => opt("e2e", allE2eModes.join(",")).split(",").includes(m));
 const progress = (msg: string) => process.stderr.write(`[bench:train] ${msg}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-async function timeIt(reps: number, fn: () => Promise<void>): Promise<number> {
-  await fn(); // warm-up: kernel setup, XNNPACK operator caches
-  const walls: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await fn();
-    walls.push(performance.now() - t0);
-  }
-  return median(walls);
-}
 
 interface StepTimes {
   /** inference forward, every layer in eval mode */

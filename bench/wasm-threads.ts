@@ -14,25 +14,9 @@ import { initBackend } from "../agent/src/backend/init";
 import { applyFreeze } from "../agent/src/model/freeze";
 import { buildResNet, disposeResNet } from "../agent/src/model/resnet";
 import { createTrainStep } from "../agent/src/train/train-step";
+import { flag, opt, timeIt } from "./bench-util";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const [batch, size, reps] = [Number(opt("batch", "16")), Number(opt("size", "32")), Number(opt("reps", "3"))];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function timeIt(reps: number, fn: () => Promise<void>): Promise<number> {
-  await fn(); // warm-up: kernel setup, XNNPACK operator caches
-  const walls: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await fn();
-    walls.push(performance.now() - t0);
-  }
-  return median(walls);
-}
 
 async function measure(threads: number) {
   const init = await initBackend("wasm", { wasmThreads: threads });
@@ -73,7 +57,7 @@ async function runChild(threads: number): Promise<Record<string, number>> {
 }
 
 async function main(): Promise<void> {
-  if (args.includes("--child")) {
+  if (flag("child")) {
     console.log(`AI623_BENCH ${JSON.stringify(await measure(Number(opt("child", "1"))))}`);
     return;
   }

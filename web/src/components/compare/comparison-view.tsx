@@ -38,27 +38,30 @@ export function ComparisonView({
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <span className="text-xs text-slate-500">Export</span>
-          <button
-            type="button"
-            className={buttonClass("secondary", "sm")}
-            onClick={() => downloadText(`${stem}-metrics.csv`, metricsCsv(runs), "text/csv")}
-          >
-            Metrics CSV
-          </button>
-          <button
-            type="button"
-            className={buttonClass("secondary", "sm")}
-            onClick={() => downloadText(`${stem}-metrics.json`, metricsJson(runs), "application/json")}
-          >
-            Metrics JSON
-          </button>
-          <button
-            type="button"
-            className={buttonClass("secondary", "sm")}
-            onClick={() => downloadText(`${stem}-report.md`, renderReportMarkdown(report), "text/markdown")}
-          >
-            Report Markdown
-          </button>
+          {[
+            { label: "Metrics CSV", file: `${stem}-metrics.csv`, type: "text/csv", text: () => metricsCsv(runs) },
+            {
+              label: "Metrics JSON",
+              file: `${stem}-metrics.json`,
+              type: "application/json",
+              text: () => metricsJson(runs),
+            },
+            {
+              label: "Report Markdown",
+              file: `${stem}-report.md`,
+              type: "text/markdown",
+              text: () => renderReportMarkdown(report),
+            },
+          ].map((e) => (
+            <button
+              key={e.label}
+              type="button"
+              className={buttonClass("secondary", "sm")}
+              onClick={() => downloadText(e.file, e.text(), e.type)}
+            >
+              {e.label}
+            </button>
+          ))}
           {actions}
         </div>
       </header>
