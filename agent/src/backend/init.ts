@@ -7,6 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { AgentError } from "../errors";
 import { registerBatchNormGradWithoutTile } from "./batch-norm-grad";
 import { registerWasmConv2DBackpropFilter } from "./wasm-conv-backprop-filter";
+import { registerWasmConv2DBackpropInput } from "./wasm-conv-backprop-input";
+import { registerWasmConvTapCrop } from "./wasm-conv-crop";
 import { enableWasmThreads, parseWasmThreads } from "./wasm-threads";
 
 /** npm package providing each native backend. */
@@ -77,6 +79,8 @@ export async function initBackend(name: BackendId, opts: BackendInitOptions = {}
       throw new AgentError("BACKEND_FAILED", `The wasm backend failed to initialise; ${hint} with --backend cpu`);
     }
     registerWasmConv2DBackpropFilter();
+    registerWasmConv2DBackpropInput();
+    registerWasmConvTapCrop();
     registerBatchNormGradWithoutTile();
     const threads = wasm.getThreadsCount();
     if (setup && "restore" in setup) unrefPoolWorkers();

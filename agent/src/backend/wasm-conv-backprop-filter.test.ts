@@ -26,6 +26,8 @@ const cases: Case[] = [
   [2, 9, 3, 5, 3, 2, "valid"],
   [1, 16, 3, 8, 7, 2, "valid"],
   [1, 15, 3, 4, 7, 1, "same"],
+  [2, 1, 4, 6, 3, 1, "same"], // a 1×1 map: only the centre tap has a gradient
+  [2, 2, 4, 6, 3, 2, "same"], // 2×2, stride 2: the top-left taps read only padding
 ];
 
 describe("wasm Conv2DBackpropFilter", () => {

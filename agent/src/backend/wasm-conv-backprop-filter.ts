@@ -2,36 +2,25 @@
 // fails on wasm ("Kernel 'Conv2DBackpropFilter' not registered"). This kernel is composed of kernels
 // the wasm backend does have (PadV2, StridedSlice, Concat, Reshape, Transpose, BatchMatMul):
 //   dW[kh,kw,ci,co] = Σ_{b,i,j} xpad[b, i·sh+kh, j·sw+kw, ci] · dy[b,i,j,co]
-// as im2col (KH·KW strided slices concatenated on channels) followed by one matmul.
+// as im2col (KH·KW strided slices concatenated on channels) followed by one matmul, over the taps that
+// ever read real input (tapWindow); the others are zero.
 import * as tf from "@tensorflow/tfjs";
+import {
+  type ConvGradAttrs,
+  padAttrs,
+  type TensorInfo,
+  tapWindow,
+  type WasmBackend,
+  wasmKernel,
+} from "./wasm-kernel-util";
 
-type TensorInfo = tf.TensorInfo;
-interface Backend {
-  disposeData(dataId: object): boolean | undefined;
-}
-type Kernel = (args: {
-  inputs: Record<string, TensorInfo> | TensorInfo[];
-  backend: unknown;
-  attrs: object;
-}) => TensorInfo;
-
-function wasmKernel(name: string): Kernel {
-  const cfg = tf.getKernel(name, "wasm");
-  if (!cfg) throw new Error(`The wasm backend lacks the ${name} kernel this gradient is built from`);
-  return cfg.kernelFunc as unknown as Kernel;
-}
-
-interface Attrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: string;
-  dimRoundingMode?: "floor" | "round" | "ceil";
+interface Attrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
 function conv2DBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
-  backend: Backend;
+  backend: WasmBackend;
   attrs: Attrs;
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -51,8 +40,12 @@ function conv2DBackpropFilterWasm(args: {
     "channelsLast",
   );
   const [B, H, W, Ci] = x.shape as [number, number, number, number];
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, outHeight: OH, outWidth: OW } = info;
-  const { outChannels: Co, padInfo } = info;
+  const { strideHeight: sh, strideWidth: sw, outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  // taps that only ever see padding get a zero gradient: compute the others (tapWindow)
+  const win = tapWindow(info);
+  const KH = win.h[1] - win.h[0] + 1;
+  const KW = win.w[1] - win.w[0] + 1;
+  const padInfo = { top: info.padInfo.top - win.h[0], left: info.padInfo.left - win.w[0] };
   const free = (t: TensorInfo) => backend.disposeData(t.dataId);
   const toFree: TensorInfo[] = [];
   const needH = (OH - 1) * sh + KH;
@@ -67,7 +60,7 @@ function conv2DBackpropFilterWasm(args: {
       [padInfo.left, padR],
       [0, 0],
     ];
-    xp = k("PadV2")({ inputs: { x }, backend, attrs: { paddings, constantValue: 0 } });
+    xp = k("PadV2")({ inputs: { x }, backend, attrs: padAttrs(paddings) });
     toFree.push(xp);
   }
   let cols: TensorInfo;
@@ -111,7 +104,16 @@ function conv2DBackpropFilterWasm(args: {
   for (const t of toFree) free(t);
   const out = k("Reshape")({ inputs: { x: m }, backend, attrs: { shape: [KH, KW, Ci, Co] } });
   free(m);
-  return out;
+  if (!win.cropped) return out;
+  const paddings = [
+    [win.h[0], info.filterHeight - 1 - win.h[1]],
+    [win.w[0], info.filterWidth - 1 - win.w[1]],
+    [0, 0],
+    [0, 0],
+  ];
+  const full = k("PadV2")({ inputs: { x: out }, backend, attrs: padAttrs(paddings) });
+  free(out);
+  return full;
 }
 
 /** Registers the kernel once; a no-op when the wasm backend (or a later tfjs) already has one. */

@@ -5,6 +5,7 @@
 import type { RunConfig } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import type { ResNet } from "../model/resnet";
+import { AdamOptimizer } from "./adam";
 
 export type OptimizerConfig = Pick<RunConfig, "optimizer" | "lr" | "momentum" | "weightDecay">;
 
@@ -26,7 +27,7 @@ export interface TrainStep {
 /** PyTorch defaults: Adam betas (0.9, 0.999), eps 1e-8; SGD with (non-Nesterov) momentum. */
 export function createOptimizer(cfg: OptimizerConfig): tf.Optimizer {
   if (cfg.optimizer === "sgd") return tf.train.momentum(cfg.lr, cfg.momentum, false);
-  return tf.train.adam(cfg.lr, 0.9, 0.999, 1e-8);
+  return new AdamOptimizer(cfg.lr, 0.9, 0.999, 1e-8);
 }
 
 /** Mean cross-entropy of logits [b, k] against int labels [b]. */

@@ -1,0 +1,79 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "./init";
+import { tapWindow } from "./wasm-kernel-util";
+
+type Pad = "valid" | "same" | tf.backend_util.ExplicitPadding;
+type Case = [label: string, x: [number, number, number, number], k: number, cout: number, stride: number, pad: Pad];
+const p = (t: number, b: number, l: number, r: number): tf.backend_util.ExplicitPadding => [
+  [0, 0],
+  [t, b],
+  [l, r],
+  [0, 0],
+];
+
+const cases: Case[] = [
+  ["layer4 conv2 at 32 px: 1×1 map, 3×3, pad 1", [2, 1, 1, 6], 3, 5, 1, p(1, 1, 1, 1)],
+  ["layer4.0 conv2 at 32 px: 2×2 map, stride 2, pad 1", [2, 2, 2, 6], 3, 5, 2, p(1, 1, 1, 1)],
+  ["'same' on a 1×1 map", [2, 1, 1, 4], 3, 3, 1, "same"],
+  ["2×1 map, asymmetric padding", [1, 2, 1, 4], 3, 3, 1, p(2, 0, 1, 1)],
+  ["7×7 stem on a 2×2 image", [1, 2, 2, 3], 7, 4, 2, p(3, 3, 3, 3)],
+  ["no crop: 4×4 map, 3×3, pad 1", [2, 4, 4, 3], 3, 4, 1, p(1, 1, 1, 1)],
+];
+
+function run(x: Float32Array, w: Float32Array, bias: Float32Array, c: Case, fused: boolean): Float32Array {
+  return tf.tidy(() => {
+    const [, xs, k, cout, stride, pad] = c;
+    const xt = tf.tensor4d(x, xs);
+    const wt = tf.tensor4d(w, [k, k, xs[3], cout]);
+    const y = fused
+      ? tf.fused.conv2d({ x: xt, filter: wt, strides: stride, pad, bias: tf.tensor1d(bias), activation: "relu" })
+      : tf.conv2d(xt, wt, stride, pad);
+    return y.dataSync() as Float32Array;
+  });
+}
+
+describe("wasm convolutions on the taps that read real input", () => {
+  beforeAll(async () => {
+    await initBackend("wasm");
+    const registered = tf.getKernel("FusedConv2D", "wasm")?.kernelFunc as { cropping?: boolean };
+    expect(registered.cropping).toBe(true);
+  });
+
+  it("keeps only the centre tap of a padded 3×3 on a 1×1 map, and every tap where the map is larger", () => {
+    const info = (h: number, k: number, s: number, pad: number) =>
+      tf.backend_util.computeConv2DInfo([1, h, h, 1], [k, k, 1, 1], s, 1, p(pad, pad, pad, pad));
+    expect(tapWindow(info(1, 3, 1, 1))).toEqual({ h: [1, 1], w: [1, 1], cropped: true });
+    expect(tapWindow(info(2, 3, 2, 1))).toEqual({ h: [1, 2], w: [1, 2], cropped: true });
+    expect(tapWindow(info(2, 3, 1, 1))).toEqual({ h: [0, 2], w: [0, 2], cropped: false });
+    expect(tapWindow(info(8, 7, 2, 3))).toEqual({ h: [0, 6], w: [0, 6], cropped: false });
+  });
+
+  for (const fused of [false, true]) {
+    it.each(cases)(
+      `${fused ? "fused conv2d + bias + relu" : "conv2d"} agrees with the cpu backend: %s`,
+      async (...c) => {
+        const [, xs, k, cout] = c;
+        const rand = (n: number, seed: number) =>
+          tf.tidy(() => tf.randomNormal([n], 0, 1, "float32", seed).dataSync() as Float32Array);
+        const x = rand(
+          xs.reduce((a, b) => a * b, 1),
+          1,
+        );
+        const w = rand(k * k * xs[3] * cout, 2);
+        const bias = rand(cout, 3);
+        await tf.setBackend("wasm");
+        const onWasm = run(x, w, bias, c, fused);
+        await tf.setBackend("cpu");
+        const onCpu = run(x, w, bias, c, fused);
+        await tf.setBackend("wasm");
+        expect(onWasm.length).toBe(onCpu.length);
+        const maxRef = Math.max(...onCpu.map(Math.abs));
+        expect(maxRef).toBeGreaterThan(0.5);
+        onCpu.forEach((v, i) => {
+          expect(Math.abs(v - onWasm[i]!)).toBeLessThan(1e-4 * maxRef);
+        });
+      },
+    );
+  }
+});
