@@ -8,7 +8,7 @@ import { AgentError } from "../errors";
 import { registerBatchNormGradWithoutTile } from "./batch-norm-grad";
 import { registerWasmConv2DBackpropFilter } from "./wasm-conv-backprop-filter";
 import { registerWasmConv2DBackpropInput } from "./wasm-conv-backprop-input";
-import { registerWasmConvTapCrop } from "./wasm-conv-crop";
+import { registerWasmConvForward } from "./wasm-conv-forward";
 import { enableWasmThreads, parseWasmThreads } from "./wasm-threads";
 
 /** npm package providing each native backend. */
@@ -80,7 +80,7 @@ export async function initBackend(name: BackendId, opts: BackendInitOptions = {}
     }
     registerWasmConv2DBackpropFilter();
     registerWasmConv2DBackpropInput();
-    registerWasmConvTapCrop();
+    registerWasmConvForward();
     registerBatchNormGradWithoutTile();
     const threads = wasm.getThreadsCount();
     if (setup && "restore" in setup) unrefPoolWorkers();

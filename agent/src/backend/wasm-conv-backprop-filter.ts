@@ -2,11 +2,12 @@
 // fails on wasm ("Kernel 'Conv2DBackpropFilter' not registered"). This kernel is composed of kernels
 // the wasm backend does have (PadV2, StridedSlice, Concat, Reshape, Transpose, BatchMatMul):
 //   dW[kh,kw,ci,co] = Σ_{b,i,j} xpad[b, i·sh+kh, j·sw+kw, ci] · dy[b,i,j,co]
-// as im2col (KH·KW strided slices concatenated on channels) followed by one matmul, over the taps that
-// ever read real input (tapWindow); the others are zero.
+// as one matmul of the transposed im2col matrix (im2colT) with dy, over the taps that ever read real
+// input (tapWindow); the others are zero.
 import * as tf from "@tensorflow/tfjs";
 import {
   type ConvGradAttrs,
+  im2colT,
   padAttrs,
   type TensorInfo,
   tapWindow,
@@ -39,69 +40,21 @@ function conv2DBackpropFilterWasm(args: {
     false,
     "channelsLast",
   );
-  const [B, H, W, Ci] = x.shape as [number, number, number, number];
-  const { strideHeight: sh, strideWidth: sw, outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  const Ci = x.shape[3]!;
+  const { outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  const free = (t: TensorInfo) => backend.disposeData(t.dataId);
   // taps that only ever see padding get a zero gradient: compute the others (tapWindow)
   const win = tapWindow(info);
   const KH = win.h[1] - win.h[0] + 1;
   const KW = win.w[1] - win.w[0] + 1;
-  const padInfo = { top: info.padInfo.top - win.h[0], left: info.padInfo.left - win.w[0] };
-  const free = (t: TensorInfo) => backend.disposeData(t.dataId);
-  const toFree: TensorInfo[] = [];
-  const needH = (OH - 1) * sh + KH;
-  const needW = (OW - 1) * sw + KW;
-  const padB = Math.max(0, needH - H - padInfo.top);
-  const padR = Math.max(0, needW - W - padInfo.left);
-  let xp = x;
-  if (padInfo.top || padInfo.left || padB || padR) {
-    const paddings = [
-      [0, 0],
-      [padInfo.top, padB],
-      [padInfo.left, padR],
-      [0, 0],
-    ];
-    xp = k("PadV2")({ inputs: { x }, backend, attrs: padAttrs(paddings) });
-    toFree.push(xp);
-  }
-  let cols: TensorInfo;
-  if (KH === 1 && KW === 1 && sh === 1 && sw === 1 && xp.shape[1] === OH && xp.shape[2] === OW) {
-    cols = xp; // 1×1 stride 1: the input already is the im2col matrix
-  } else {
-    const slices: TensorInfo[] = [];
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const sliceAttrs = {
-          begin: [0, kh, kw, 0],
-          end: [B, kh + (OH - 1) * sh + 1, kw + (OW - 1) * sw + 1, Ci],
-          strides: [1, sh, sw, 1],
-          beginMask: 0,
-          endMask: 0,
-          ellipsisMask: 0,
-          newAxisMask: 0,
-          shrinkAxisMask: 0,
-        };
-        slices.push(k("StridedSlice")({ inputs: { x: xp }, backend, attrs: sliceAttrs }));
-      }
-    }
-    if (slices.length === 1) cols = slices[0]!;
-    else {
-      cols = k("Concat")({ inputs: slices, backend, attrs: { axis: 3 } });
-      for (const s of slices) free(s);
-    }
-    toFree.push(cols);
-  }
-  const N = B * OH * OW;
-  const a2 = k("Reshape")({ inputs: { x: cols }, backend, attrs: { shape: [N, KH * KW * Ci] } });
-  // wasm BatchMatMul with transposeA is a slow path (4–7× slower): transpose explicitly instead.
-  const at = k("Transpose")({ inputs: { x: a2 }, backend, attrs: { perm: [1, 0] } });
-  free(a2);
-  const a = k("Reshape")({ inputs: { x: at }, backend, attrs: { shape: [1, KH * KW * Ci, N] } });
-  free(at);
+  const N = info.batchSize * OH * OW;
+  const colsT = im2colT(backend, x, info, win);
+  const a = k("Reshape")({ inputs: { x: colsT }, backend, attrs: { shape: [1, KH * KW * Ci, N] } });
+  free(colsT);
   const b = k("Reshape")({ inputs: { x: dy }, backend, attrs: { shape: [1, N, Co] } });
   const m = k("BatchMatMul")({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
   free(a);
   free(b);
-  for (const t of toFree) free(t);
   const out = k("Reshape")({ inputs: { x: m }, backend, attrs: { shape: [KH, KW, Ci, Co] } });
   free(m);
   if (!win.cropped) return out;

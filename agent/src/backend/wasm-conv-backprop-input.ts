@@ -1,15 +1,20 @@
 // tfjs-backend-wasm 4.22's `Conv2DBackpropInput` is a plain scalar loop: it was 53 % of a ResNet-152
-// full training step on one thread (5.8 of 10.9 s at 32 px), five times its forward convolutions. The
-// input gradient of a convolution is itself a set of convolutions, so this kernel hands it to the
-// wasm backend's XNNPACK `Conv2D` (SIMD, and threaded when wasm threads are on), by phases: for
-// stride s, the dx rows p ≡ r (mod s) only receive taps kh ≡ r + pt (mod s), so each of the s×s
-// phases is a stride-1 convolution of dy with that phase's taps, spatially flipped and with in/out
-// channels swapped:
-//   dx_r[u] = Σ_m dy[u + q − m] · W[c + s·m]ᵀ,   c = (r + pt) mod s,  q = ⌊(r + pt) / s⌋
-// and dx interleaves the phases (one pad each into its slot of a [B, U, s, U, s, Ci] view, summed).
-// Stride 1 is the single phase r = 0: one convolution. Every product computed is one the gradient
-// needs (a zero-inserted dy would do s² times the work). NCHW (never used by the agent) stays on
-// tfjs's kernel.
+// full training step on one thread (5.8 of 10.9 s at 32 px), five times its forward convolutions.
+// This kernel computes dx with the backend's XNNPACK kernels instead (SIMD, threaded when wasm
+// threads are on), one of two ways, whichever moves less memory (planInputGrad):
+// - gemm, where the filter outweighs the activations (deep layers, small maps): dx by tap is
+//   W · dyᵀ, one matmul whose left operand is the filter as it lies ([KH·KW·Ci, Co] is HWIO's memory),
+//   so nothing filter-sized is transposed or packed; each tap's block is then shifted (and, for a
+//   stride, spread) to where it lands and the taps summed.
+// - phases, elsewhere: for stride s, the dx rows p ≡ r (mod s) only receive taps kh ≡ r + pt
+//   (mod s), so each of the s×s phases is a stride-1 convolution of dy with that phase's taps,
+//   spatially flipped and with in/out channels swapped:
+//     dx_r[u] = Σ_m dy[u + q − m] · W[c + s·m]ᵀ,   c = (r + pt) mod s,  q = ⌊(r + pt) / s⌋
+//   and dx interleaves the phases (one pad each into its slot of a [B, U, s, U, s, Ci] view,
+//   summed). Stride 1 is the single phase r = 0: one convolution.
+// Either way every product computed is one the gradient needs (a zero-inserted dy would do s² times
+// the work), over the taps that ever read real input (tapWindow). NCHW (never used by the agent)
+// stays on tfjs's kernel.
 import * as tf from "@tensorflow/tfjs";
 import {
   type ConvGradAttrs,

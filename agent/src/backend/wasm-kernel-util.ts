@@ -1,5 +1,6 @@
-// What the composed wasm kernels (wasm-conv-backprop-*.ts) share: calling another wasm kernel
-// directly, inside a kernel, without going through the engine (no tape, no tensor bookkeeping).
+// What the composed wasm conv kernels (wasm-conv-*.ts) share: calling another wasm kernel directly,
+// inside a kernel, without going through the engine (no tape, no tensor bookkeeping); the tap window;
+// filter taps by block copy; the transposed im2col matrix.
 import * as tf from "@tensorflow/tfjs";
 
 export type TensorInfo = tf.TensorInfo;
@@ -20,7 +21,7 @@ export type Kernel = (args: {
 /** The wasm backend's own kernel `name`; throws when this tfjs lacks it. */
 export function wasmKernel(name: string): Kernel {
   const cfg = tf.getKernel(name, "wasm");
-  if (!cfg) throw new Error(`The wasm backend lacks the ${name} kernel this gradient is built from`);
+  if (!cfg) throw new Error(`The wasm backend lacks the ${name} kernel the agent's conv kernels are built from`);
   return cfg.kernelFunc as unknown as Kernel;
 }
 
@@ -107,4 +108,65 @@ export function croppedPadding(info: tf.backend_util.Conv2DInfo, win: TapWindow)
     [left - win.w[0], right - (info.filterWidth - 1 - win.w[1])],
     [0, 0],
   ];
+}
+
+/**
+ * The transposed im2col matrix of `x` [B, H, W, Ci] for a convolution over the window's taps:
+ * [KH·KW·Ci, B·OH·OW], row (tap, ci), column (b, i, j) = xpad[b, i·sh + kh, j·sw + kw, ci]. Built as
+ * KH·KW strided slices concatenated on channels, then one transpose (wasm's BatchMatMul with
+ * transposeA is a slow path, 4–7× slower, so the matrix is transposed explicitly).
+ */
+export function im2colT(
+  backend: WasmBackend,
+  x: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  win: TapWindow,
+): TensorInfo {
+  const k = wasmKernel;
+  const free = (t: TensorInfo) => backend.disposeData(t.dataId);
+  const [B, H, W, Ci] = x.shape as [number, number, number, number];
+  const { strideHeight: sh, strideWidth: sw, outHeight: OH, outWidth: OW } = info;
+  const KH = win.h[1] - win.h[0] + 1;
+  const KW = win.w[1] - win.w[0] + 1;
+  const top = info.padInfo.top - win.h[0];
+  const left = info.padInfo.left - win.w[0];
+  const bottom = Math.max(0, (OH - 1) * sh + KH - H - top);
+  const right = Math.max(0, (OW - 1) * sw + KW - W - left);
+  let xp = x;
+  if (top || left || bottom || right) {
+    const paddings = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
+    xp = k("PadV2")({ inputs: { x }, backend, attrs: padAttrs(paddings) });
+  }
+  let cols = xp;
+  if (!(KH === 1 && KW === 1 && sh === 1 && sw === 1 && xp.shape[1] === OH && xp.shape[2] === OW)) {
+    const slices: TensorInfo[] = [];
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const sliceAttrs = {
+          begin: [0, kh, kw, 0],
+          end: [B, kh + (OH - 1) * sh + 1, kw + (OW - 1) * sw + 1, Ci],
+          strides: [1, sh, sw, 1],
+          beginMask: 0,
+          endMask: 0,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        };
+        slices.push(k("StridedSlice")({ inputs: { x: xp }, backend, attrs: sliceAttrs }));
+      }
+    }
+    cols = slices.length === 1 ? slices[0]! : k("Concat")({ inputs: slices, backend, attrs: { axis: 3 } });
+    if (slices.length > 1) for (const sl of slices) free(sl);
+    if (xp !== x) free(xp);
+  }
+  const c2 = k("Reshape")({ inputs: { x: cols }, backend, attrs: { shape: [B * OH * OW, KH * KW * Ci] } });
+  if (cols !== x) free(cols);
+  const out = k("Transpose")({ inputs: { x: c2 }, backend, attrs: { perm: [1, 0] } });
+  free(c2);
+  return out;
 }

@@ -24,9 +24,9 @@ async function runCheck(threads: number): Promise<{ threads: number; hash: strin
 }
 
 describe("AI623_WASM_THREADS", () => {
-  it("defaults to one thread, takes a count or `all`, and refuses nonsense with a code", () => {
-    expect(parseWasmThreads(undefined, 6)).toBe(1);
-    expect(parseWasmThreads(" ", 6)).toBe(1);
+  it("defaults to every core, takes a count or `all`, and refuses nonsense with a code", () => {
+    expect(parseWasmThreads(undefined, 6)).toBe(6);
+    expect(parseWasmThreads(" ", 6)).toBe(6);
     expect(parseWasmThreads("all", 6)).toBe(6);
     expect(parseWasmThreads("1", 6)).toBe(1);
     expect(parseWasmThreads("3", 6)).toBe(3);

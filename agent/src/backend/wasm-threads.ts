@@ -17,12 +17,13 @@ const workerImportNeedle =
   /if\(typeof e\.data\.urlOrBlob=="string"\)\{importScripts\(e\.data\.urlOrBlob\)\}else\{var objectUrl=URL\.createObjectURL\(e\.data\.urlOrBlob\);importScripts\(objectUrl\);URL\.revokeObjectURL\(objectUrl\)\}/;
 
 /**
- * Threads wanted from AI623_WASM_THREADS: unset or empty = 1 (off), `all` = every core, N = N.
- * Off by default: on the shared 2-core machines we measured, 2 threads were slower than 1 for forward
- * passes and training steps alike (`npm run bench:threads`); turn it on where the bench says it pays.
+ * Threads wanted from AI623_WASM_THREADS: unset or empty = every core, `all` = every core, N = N
+ * (1 = off). Every core by default: with the XNNPACK-based gradient kernels (wasm-conv-*.ts) two
+ * threads beat one on every row of `npm run bench:train` on the 2-core machines we measured; the
+ * remaining single-threaded work (tfjs's transposes, Adam's elementwise ops) caps the gain.
  */
 export function parseWasmThreads(value: string | undefined, cores = os.availableParallelism()): number {
-  if (value === undefined || value.trim() === "") return 1;
+  if (value === undefined || value.trim() === "") return cores;
   if (value.trim() === "all") return cores;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) {

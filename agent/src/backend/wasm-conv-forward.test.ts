@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./init";
+import { useGemm } from "./wasm-conv-forward";
 import { tapWindow } from "./wasm-kernel-util";
 
 type Pad = "valid" | "same" | tf.backend_util.ExplicitPadding;
@@ -19,6 +20,13 @@ const cases: Case[] = [
   ["2×1 map, asymmetric padding", [1, 2, 1, 4], 3, 3, 1, p(2, 0, 1, 1)],
   ["7×7 stem on a 2×2 image", [1, 2, 2, 3], 7, 4, 2, p(3, 3, 3, 3)],
   ["no crop: 4×4 map, 3×3, pad 1", [2, 4, 4, 3], 3, 4, 1, p(1, 1, 1, 1)],
+  // wide channels on small maps (layer3/layer4 at 32 px): the transposed-filter matmul
+  ["gemm: 1×1 on a 1×1 map", [2, 1, 1, 64], 1, 96, 1, "valid"],
+  ["gemm: 3×3 on a 2×2 map", [2, 2, 2, 64], 3, 64, 1, p(1, 1, 1, 1)],
+  ["gemm: 3×3 stride 2 on a padded 4×4 map", [2, 4, 4, 64], 3, 48, 2, "valid"],
+  ["gemm: 1×1 stride 2", [2, 4, 4, 128], 1, 128, 2, "valid"],
+  ["gemm: cropped 3×3 on a 1×1 map", [2, 1, 1, 64], 3, 64, 1, p(1, 1, 1, 1)],
+  ["gemm: 3×3 'same' stride 2 on 3×3", [2, 3, 3, 64], 3, 128, 2, "same"],
 ];
 
 function run(x: Float32Array, w: Float32Array, bias: Float32Array, c: Case, fused: boolean): Float32Array {
@@ -33,11 +41,11 @@ function run(x: Float32Array, w: Float32Array, bias: Float32Array, c: Case, fuse
   });
 }
 
-describe("wasm convolutions on the taps that read real input", () => {
+describe("wasm forward convolutions (tap window, transposed-filter matmul)", () => {
   beforeAll(async () => {
     await initBackend("wasm");
-    const registered = tf.getKernel("FusedConv2D", "wasm")?.kernelFunc as { cropping?: boolean };
-    expect(registered.cropping).toBe(true);
+    const registered = tf.getKernel("FusedConv2D", "wasm")?.kernelFunc as { wrapped?: boolean };
+    expect(registered.wrapped).toBe(true);
   });
 
   it("keeps only the centre tap of a padded 3×3 on a 1×1 map, and every tap where the map is larger", () => {
@@ -47,6 +55,21 @@ describe("wasm convolutions on the taps that read real input", () => {
     expect(tapWindow(info(2, 3, 2, 1))).toEqual({ h: [1, 2], w: [1, 2], cropped: true });
     expect(tapWindow(info(2, 3, 1, 1))).toEqual({ h: [0, 2], w: [0, 2], cropped: false });
     expect(tapWindow(info(8, 7, 2, 3))).toEqual({ h: [0, 6], w: [0, 6], cropped: false });
+  });
+
+  it("takes the matmul where the filter outweighs the activations, and only there", () => {
+    for (const [label, xs, k, cout, stride, pad] of cases) {
+      const info = tf.backend_util.computeConv2DInfo(xs, [k, k, xs[3], cout], stride, 1, pad);
+      if (label.startsWith("gemm")) expect(useGemm(info, tapWindow(info)), label).toBe(true);
+      if (label.startsWith("no crop")) expect(useGemm(info, tapWindow(info)), label).toBe(false);
+    }
+    // ResNet-152 at 32 px: layer4 (1×1 map, 2048 channels) is all matmul, layer1 (8×8, 64) convolves
+    const at = (h: number, ci: number, co: number, k: number) => {
+      const info = tf.backend_util.computeConv2DInfo([32, h, h, ci], [k, k, ci, co], 1, 1, "same");
+      return useGemm(info, tapWindow(info));
+    };
+    expect(at(1, 2048, 512, 1)).toBe(true);
+    expect(at(8, 64, 64, 3)).toBe(false);
   });
 
   for (const fused of [false, true]) {
