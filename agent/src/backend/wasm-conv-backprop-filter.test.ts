@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./init";
+import { backendDataIds } from "./wasm-kernel-util";
 
 // Filter gradient of sum(conv2d(x, w) · r): the kernel under test on wasm, tfjs's own on cpu.
 function filterGrad(x: Float32Array, w: Float32Array, r: Float32Array, shape: Case): Float32Array {
@@ -43,7 +44,10 @@ describe("wasm Conv2DBackpropFilter", () => {
     const w = rand(k * k * cin * cout, 2) as Float32Array;
     const r = rand(b * outSide * outSide * cout, 3) as Float32Array;
     await tf.setBackend("wasm");
+    // every buffer the kernel allocates is freed: the backend holds no more data than before
+    const ids = backendDataIds();
     const onWasm = filterGrad(x, w, r, c);
+    expect(backendDataIds()).toBe(ids);
     await tf.setBackend("cpu");
     const onCpu = filterGrad(x, w, r, c);
     await tf.setBackend("wasm");

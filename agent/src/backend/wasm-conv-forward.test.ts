@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./init";
 import { useGemm } from "./wasm-conv-forward";
-import { tapWindow } from "./wasm-kernel-util";
+import { backendDataIds, tapWindow } from "./wasm-kernel-util";
 
 type Pad = "valid" | "same" | tf.backend_util.ExplicitPadding;
 type Case = [label: string, x: [number, number, number, number], k: number, cout: number, stride: number, pad: Pad];
@@ -86,7 +86,10 @@ describe("wasm forward convolutions (tap window, transposed-filter matmul)", () 
         const w = rand(k * k * xs[3] * cout, 2);
         const bias = rand(cout, 3);
         await tf.setBackend("wasm");
+        // every buffer the kernel allocates is freed: the backend holds no more data than before
+        const ids = backendDataIds();
         const onWasm = run(x, w, bias, c, fused);
+        expect(backendDataIds()).toBe(ids);
         await tf.setBackend("cpu");
         const onCpu = run(x, w, bias, c, fused);
         await tf.setBackend("wasm");

@@ -18,6 +18,11 @@ export type Kernel = (args: {
   attrs: object;
 }) => TensorInfo;
 
+/** Buffers the active backend holds (engine tensors and kernel scratch alike): for leak tests. */
+export function backendDataIds(): number {
+  return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+}
+
 /** The wasm backend's own kernel `name`; throws when this tfjs lacks it. */
 export function wasmKernel(name: string): Kernel {
   const cfg = tf.getKernel(name, "wasm");
