@@ -11,23 +11,30 @@ async function train(make: () => tf.Optimizer, steps: number) {
     init.dispose();
     return v;
   };
-  const w = variable([4, 3], 1, "w");
-  const b = variable([3], 2, "b");
-  const x = tf.randomNormal([8, 4], 0, 1, "float32", 3);
-  const y = tf.randomNormal([8, 3], 0, 1, "float32", 4);
+  // w is updated on its own, b and c together with the other small variables
+  const w = variable([80, 64], 1, "w");
+  const b = variable([64], 2, "b");
+  const c = variable([64], 5, "c");
+  const x = tf.randomNormal([8, 80], 0, 1, "float32", 3);
+  const y = tf.randomNormal([8, 64], 0, 1, "float32", 4);
   const opt = make();
   for (let i = 0; i < steps; i++) {
-    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w), b), y))) as tf.Scalar, false, [w, b]);
+    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.mul(tf.add(tf.matMul(x, w), b), c), y))) as tf.Scalar, false, [
+      w,
+      b,
+      c,
+    ]);
   }
   const slots = await opt.getWeights();
   const out = {
     w: Array.from(w.dataSync()),
     b: Array.from(b.dataSync()),
-    slots: slots.map((s) => ({ name: s.name.replace(/^[wb]_[\d.]+/, "var"), data: Array.from(s.tensor.dataSync()) })),
+    c: Array.from(c.dataSync()),
+    slots: slots.map((s) => ({ name: s.name.replace(/^[wbc]_[\d.]+/, "var"), data: Array.from(s.tensor.dataSync()) })),
   };
   tf.dispose(slots[0]!.tensor); // the iteration count getWeights creates
   opt.dispose();
-  tf.dispose([w, b, x, y]);
+  tf.dispose([w, b, c, x, y]);
   return out;
 }
 
@@ -50,6 +57,7 @@ describe("AdamOptimizer (a tidy per variable)", () => {
       expect(ours.slots.map((s) => s.name)).toEqual(stock.slots.map((s) => s.name));
       expect(ours.w).toEqual(stock.w);
       expect(ours.b).toEqual(stock.b);
+      expect(ours.c).toEqual(stock.c);
       expect(ours.slots).toEqual(stock.slots);
       // and it trained: six steps of lr 0.05 moved the weights
       expect(Math.max(...ours.w.map((v, i) => Math.abs(v - start.w[i]!)))).toBeGreaterThan(0.1);
