@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectWasmMatchesCpu, randomFloats } from "./against-cpu";
 import { initBackend } from "./init";
 import { planInputGrad } from "./wasm-conv-backprop-input";
-import { backendDataIds } from "./wasm-kernel-util";
 
 type Pad = "valid" | "same" | number;
 type Case = [batch: number, side: number, cin: number, cout: number, k: number, stride: number, pad: Pad];
@@ -77,26 +77,9 @@ describe("wasm Conv2DBackpropInput", () => {
 
   it.each(cases)("agrees with the cpu backend: batch %i, %i px, %i→%i ch, %i×k, stride %i, pad %s", async (...c) => {
     const [b, s, cin, cout, k] = c;
-    const rand = (n: number, seed: number) => tf.tidy(() => tf.randomNormal([n], 0, 1, "float32", seed).dataSync());
-    const x = rand(b * s * s * cin, 1) as Float32Array;
-    const w = rand(k * k * cin * cout, 2) as Float32Array;
-    const r = rand(b * s * s * cout, 3) as Float32Array; // at least the output's size
-    await tf.setBackend("wasm");
-    // every buffer the kernel allocates is freed: the backend holds no more data than before
-    const ids = backendDataIds();
-    const onWasm = inputGrad(x, w, r, c);
-    expect(backendDataIds()).toBe(ids);
-    await tf.setBackend("cpu");
-    const onCpu = inputGrad(x, w, r, c);
-    await tf.setBackend("wasm");
-    expect(onWasm.length).toBe(b * s * s * cin);
-    let maxDiff = 0;
-    let maxRef = 0;
-    onCpu.forEach((v, i) => {
-      maxDiff = Math.max(maxDiff, Math.abs(v - onWasm[i]!));
-      maxRef = Math.max(maxRef, Math.abs(v));
-    });
-    expect(maxRef).toBeGreaterThan(0.5);
-    expect(maxDiff).toBeLessThan(1e-4 * maxRef);
+    const x = randomFloats(b * s * s * cin, 1);
+    const w = randomFloats(k * k * cin * cout, 2);
+    const r = randomFloats(b * s * s * cout, 3); // at least the output's size
+    await expectWasmMatchesCpu(() => inputGrad(x, w, r, c), { length: b * s * s * cin, minRef: 0.5 });
   });
 });

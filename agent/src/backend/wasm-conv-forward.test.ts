@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectWasmMatchesCpu, randomFloats } from "./against-cpu";
 import { initBackend } from "./init";
 import { useGemm } from "./wasm-conv-forward";
-import { backendDataIds, tapWindow } from "./wasm-kernel-util";
+import { tapWindow } from "./wasm-kernel-util";
 
 type Pad = "valid" | "same" | tf.backend_util.ExplicitPadding;
 type Case = [label: string, x: [number, number, number, number], k: number, cout: number, stride: number, pad: Pad];
@@ -77,27 +78,16 @@ describe("wasm forward convolutions (tap window, transposed-filter matmul)", () 
       `${fused ? "fused conv2d + bias + relu" : "conv2d"} agrees with the cpu backend: %s`,
       async (...c) => {
         const [, xs, k, cout] = c;
-        const rand = (n: number, seed: number) =>
-          tf.tidy(() => tf.randomNormal([n], 0, 1, "float32", seed).dataSync() as Float32Array);
-        const x = rand(
+        const x = randomFloats(
           xs.reduce((a, b) => a * b, 1),
           1,
         );
-        const w = rand(k * k * xs[3] * cout, 2);
-        const bias = rand(cout, 3);
-        await tf.setBackend("wasm");
-        // every buffer the kernel allocates is freed: the backend holds no more data than before
-        const ids = backendDataIds();
-        const onWasm = run(x, w, bias, c, fused);
-        expect(backendDataIds()).toBe(ids);
-        await tf.setBackend("cpu");
-        const onCpu = run(x, w, bias, c, fused);
-        await tf.setBackend("wasm");
-        expect(onWasm.length).toBe(onCpu.length);
-        const maxRef = Math.max(...onCpu.map(Math.abs));
-        expect(maxRef).toBeGreaterThan(0.5);
-        onCpu.forEach((v, i) => {
-          expect(Math.abs(v - onWasm[i]!)).toBeLessThan(1e-4 * maxRef);
+        const w = randomFloats(k * k * xs[3] * cout, 2);
+        const bias = randomFloats(cout, 3);
+        const info = tf.backend_util.computeConv2DInfo(xs, [k, k, xs[3], cout], c[4], 1, c[5]);
+        await expectWasmMatchesCpu(() => run(x, w, bias, c, fused), {
+          length: info.outShape.reduce((a, b) => a * b, 1),
+          minRef: 0.5,
         });
       },
     );
