@@ -62,8 +62,8 @@ describe("wasm Conv2DBackpropInput", () => {
   beforeAll(async () => {
     await initBackend("wasm");
     // the composed kernel is the one the gradients reach, not tfjs's scalar loop
-    const registered = tf.getKernel("Conv2DBackpropInput", "wasm")?.kernelFunc as { composed?: boolean };
-    expect(registered.composed).toBe(true);
+    const registered = tf.getKernel("Conv2DBackpropInput", "wasm")?.kernelFunc as { wrapped?: boolean };
+    expect(registered.wrapped).toBe(true);
   });
 
   it("covers both ways of computing dx", () => {

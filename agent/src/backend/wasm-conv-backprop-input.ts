@@ -26,6 +26,7 @@ import {
   tapWindow,
   type WasmBackend,
   wasmKernel,
+  wrapWasmKernel,
 } from "./wasm-kernel-util";
 
 interface Attrs extends ConvGradAttrs {
@@ -312,16 +313,5 @@ function viaPhases(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, g: 
  * original for NCHW. Idempotent.
  */
 export function registerWasmConv2DBackpropInput(): boolean {
-  const current = tf.getKernel("Conv2DBackpropInput", "wasm");
-  if (!current || (current.kernelFunc as { composed?: boolean }).composed) return false;
-  const original = current.kernelFunc as unknown as Kernel;
-  const kernelFunc = Object.assign((args: Args) => conv2DBackpropInputWasm(original, args), { composed: true });
-  tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-  tf.registerKernel({
-    kernelName: "Conv2DBackpropInput",
-    backendName: "wasm",
-    setupFunc: current.setupFunc,
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-  });
-  return true;
+  return wrapWasmKernel("Conv2DBackpropInput", (original) => (args: Args) => conv2DBackpropInputWasm(original, args));
 }

@@ -18,6 +18,7 @@ import {
   tapWindow,
   type WasmBackend,
   wasmKernel,
+  wrapWasmKernel,
 } from "./wasm-kernel-util";
 
 interface Args {
@@ -111,17 +112,7 @@ function forwardConv(original: Kernel, args: Args): TensorInfo {
 
 /** Wraps the wasm backend's Conv2D and FusedConv2D kernels. Idempotent. */
 export function registerWasmConvForward(): void {
-  for (const kernelName of ["Conv2D", "FusedConv2D"]) {
-    const current = tf.getKernel(kernelName, "wasm");
-    if (!current || (current.kernelFunc as { wrapped?: boolean }).wrapped) continue;
-    const original = current.kernelFunc as unknown as Kernel;
-    const kernelFunc = Object.assign((args: Args) => forwardConv(original, args), { wrapped: true });
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel({
-      kernelName,
-      backendName: "wasm",
-      setupFunc: current.setupFunc,
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    });
+  for (const name of ["Conv2D", "FusedConv2D"]) {
+    wrapWasmKernel(name, (original) => (args: Args) => forwardConv(original, args));
   }
 }

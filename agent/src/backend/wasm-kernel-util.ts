@@ -18,6 +18,24 @@ export type Kernel = (args: {
   attrs: object;
 }) => TensorInfo;
 
+/**
+ * Replaces the wasm backend's kernel `name` with `wrap(original)`, keeping its setup. Idempotent: a
+ * kernel already wrapped (marked `wrapped`) is left alone. Returns whether it replaced anything.
+ */
+export function wrapWasmKernel(name: string, wrap: (original: Kernel) => (args: never) => TensorInfo): boolean {
+  const current = tf.getKernel(name, "wasm");
+  if (!current || (current.kernelFunc as { wrapped?: boolean }).wrapped) return false;
+  const kernelFunc = Object.assign(wrap(current.kernelFunc as unknown as Kernel), { wrapped: true });
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    setupFunc: current.setupFunc,
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+  });
+  return true;
+}
+
 /** Buffers the active backend holds (engine tensors and kernel scratch alike): for leak tests. */
 export function backendDataIds(): number {
   return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
