@@ -10,9 +10,57 @@ import { runStatusSchema } from "./run-status";
 const shortText = (max = 200) => z.string().trim().min(1).max(max);
 const uuid = z.uuid();
 
-export const backendIds = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+/** Every backend an agent can train on, in the order automatic choice prefers them. */
+export const backendIds = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"] as const;
 export const backendIdSchema = z.enum(backendIds);
 export type BackendId = z.infer<typeof backendIdSchema>;
+
+/**
+ * The WebGPU adapter a `webgpu` agent trains on, as Dawn describes it. WebGPU does not report the GPU's
+ * memory: `memoryBudgetMb` is the agent's setting (AI623_GPU_MEMORY_MB), which the memory plan checks.
+ */
+export const gpuAdapterSchema = z
+  .object({
+    vendor: z.string().max(200),
+    architecture: z.string().max(200),
+    device: z.string().max(200),
+    description: z.string().max(500),
+    /** a software rasteriser (SwiftShader, a fallback adapter): correct, far slower than a GPU */
+    software: z.boolean(),
+    maxBufferSize: z.number().int().min(0),
+    maxStorageBufferBindingSize: z.number().int().min(0),
+    memoryBudgetMb: z.number().int().min(1),
+  })
+  .strict();
+export type GpuAdapter = z.output<typeof gpuAdapterSchema>;
+
+/**
+ * How a run's training step fits in memory, decided by the agent before the first step (its
+ * pre-flight): the batch is split into `microBatches` of at most `microBatchSize` images whose
+ * gradients are summed, and activations are recomputed block by block in the backward pass.
+ */
+export const memoryPlanSchema = z
+  .object({
+    batchSize: z.number().int().min(1),
+    microBatchSize: z.number().int().min(1),
+    microBatches: z.number().int().min(1),
+    /** activations recomputed per bottleneck block in the backward pass, instead of kept */
+    recompute: z.boolean(),
+    /** BatchNorm layers normalise with batch statistics in training (train-mode BN is in the step) */
+    batchStatistics: z.boolean(),
+    /** the agent's estimate of the step's peak, and the limit it was checked against */
+    estimatedPeakMb: z.number().min(0),
+    limitMb: z.number().min(0),
+    /** what set the limit, e.g. "wasm heap (4 GiB)", "AI623_GPU_MEMORY_MB" */
+    limitSource: z.string().max(200),
+  })
+  .strict();
+export type MemoryPlan = z.output<typeof memoryPlanSchema>;
+
+/** Whether a plan changes what the study's train-mode BatchNorm saw (statistics over a micro-batch). */
+export function microBatchesChangeBatchNorm(plan: Pick<MemoryPlan, "microBatches" | "batchStatistics">): boolean {
+  return plan.microBatches > 1 && plan.batchStatistics;
+}
 
 export const hostInfoSchema = z
   .object({
@@ -80,6 +128,10 @@ export const startRunInputSchema = z
     threads: z.number().int().min(1).max(4096),
     /** Frozen-prefix outputs are computed once and reused every epoch. */
     prefixCached: z.boolean(),
+    /** The WebGPU adapter, on `webgpu` (optional: older agents). */
+    adapter: gpuAdapterSchema.nullable().optional(),
+    /** How the step fits in memory (optional: older agents). */
+    memoryPlan: memoryPlanSchema.optional(),
     /** Epoch whose checkpoint this attempt continues from; null = from the start. */
     resumedFromEpoch: z.number().int().min(1).nullable(),
     /** With a mid-epoch checkpoint: the steps of `resumedFromEpoch` it had done (optional: older agents). */

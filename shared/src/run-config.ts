@@ -46,6 +46,12 @@ export const runConfigSchema = z
     bnFrozen: bnFrozenSchema.default("train"),
     epochs: z.number().int().min(1).max(1000).default(10),
     batchSize: z.number().int().min(1).max(4096).default(128),
+    /**
+     * Images per forward/backward pass; their gradients are summed into one optimiser step of
+     * `batchSize`. null: the agent picks the largest that fits its memory. Smaller than the batch,
+     * train-mode BatchNorm normalises over the micro-batch: a deviation the report lists.
+     */
+    microBatchSize: z.number().int().min(1).max(4096).nullable().default(null),
     lr: z.number().positive().max(10).default(1e-3),
     optimizer: z.enum(["adam", "sgd"]).default("adam"),
     momentum: z.number().min(0).max(1).default(0.9),
@@ -70,6 +76,13 @@ export const runConfigSchema = z
         code: "custom",
         path: ["disabledSkips"],
         message: `Unknown block ${unknown.map((b) => `"${b}"`).join(", ")} for ${cfg.arch}; valid blocks are ${[...valid].join(", ")}`,
+      });
+    }
+    if (cfg.microBatchSize !== null && cfg.microBatchSize > cfg.batchSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["microBatchSize"],
+        message: `microBatchSize (${cfg.microBatchSize}) is larger than batchSize (${cfg.batchSize}); use at most the batch size, or leave it empty for automatic`,
       });
     }
     if (new Set(cfg.disabledSkips).size !== cfg.disabledSkips.length) {

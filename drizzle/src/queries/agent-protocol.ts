@@ -87,6 +87,8 @@ export async function startRun(db: Db, agentId: string, input: StartRunInput): P
         backend: input.backend,
         device: input.device,
         prefixCached: input.prefixCached,
+        adapter: input.adapter ?? null,
+        memoryPlan: input.memoryPlan ?? null,
         startedAt: sql`coalesce(${runs.startedAt}, now())`,
       })
       .where(eq(runs.id, run.id));

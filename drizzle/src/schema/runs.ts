@@ -1,4 +1,4 @@
-import type { ModelAnalysisRecord, RunConfig } from "@ai623/shared";
+import type { GpuAdapter, MemoryPlan, ModelAnalysisRecord, RunConfig } from "@ai623/shared";
 import { runStatuses } from "@ai623/shared";
 import { relations, sql } from "drizzle-orm";
 import {
@@ -58,6 +58,10 @@ export const runs = pgTable(
     backend: text(),
     device: text(),
     prefixCached: boolean(),
+    /** the WebGPU adapter, on webgpu */
+    adapter: jsonb().$type<GpuAdapter>(),
+    /** micro-batches, recomputation and the memory estimate the agent's pre-flight chose */
+    memoryPlan: jsonb().$type<MemoryPlan>(),
     // results, kept current as epochs arrive
     epochsRecorded: integer().notNull().default(0),
     bestValAcc: doublePrecision(),

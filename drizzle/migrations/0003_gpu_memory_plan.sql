@@ -1,0 +1,2 @@
+ALTER TABLE "runs" ADD COLUMN "adapter" jsonb;--> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "memory_plan" jsonb;
