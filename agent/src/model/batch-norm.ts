@@ -21,6 +21,21 @@ interface BatchNormInternals {
 }
 
 const pinned = new WeakSet<tf.layers.Layer>();
+/** > 0 while a forward pass is being recomputed: its batch statistics were already blended in. */
+let statUpdatesSuspended = 0;
+
+/**
+ * Runs `f` with train-mode BatchNorm still normalising with batch statistics but not writing its
+ * running statistics: for recomputing, in the backward pass, a forward that already updated them once.
+ */
+export function withoutRunningStatUpdates<T>(f: () => T): T {
+  statUpdatesSuspended++;
+  try {
+    return f();
+  } finally {
+    statUpdatesSuspended--;
+  }
+}
 const installed = new WeakSet<tf.layers.Layer>();
 
 export function isTorchBatchNorm(layer: tf.layers.Layer): boolean {
@@ -52,6 +67,7 @@ export function installTorchBatchNorm(layer: tf.layers.Layer): tf.layers.Layer {
       const axes = x.shape.map((_, i) => i).slice(0, -1);
       const { mean, variance } = tf.moments(x, axes);
       const out = tf.batchNorm(x, mean, variance, beta, gamma, bn.epsilon);
+      if (statUpdatesSuspended > 0) return out;
       const n = x.size / x.shape[x.shape.length - 1]!;
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       // Keras momentum m keeps m of the old value: m = 0.9 is PyTorch's momentum 0.1.

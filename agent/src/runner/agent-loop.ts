@@ -6,6 +6,7 @@ import type { BackendId, ClaimedRun, HostInfo } from "@ai623/shared";
 import { type AgentApi, describeApiError, httpStatusOf, tokenRejectedError, trpcEndpoint } from "../api/client";
 import { AgentError } from "../errors";
 import { type CheckpointInfo, describePosition, listCheckpoints } from "../train/checkpoint";
+import { memoryBudgetFor } from "../train/memory-plan";
 import { type ModelOverrides, type StopReason, trainRun } from "../train/train-run";
 import { Heartbeat } from "./heartbeat";
 import { Reporter } from "./reporter";
@@ -161,6 +162,7 @@ async function processRun(
       ...(opt.checkpointEvery !== undefined ? { checkpointEvery: opt.checkpointEvery } : {}),
       ...(opt.overrides ? { overrides: opt.overrides } : {}),
       shouldStop: stopReason,
+      memoryBudget: memoryBudgetFor(opt.backend.id),
       log: (message) => log.info(message),
       onReady: (info) => {
         reporter.add("start", run.id, {
@@ -170,6 +172,7 @@ async function processRun(
           device: opt.backend.device,
           threads: opt.backend.threads,
           prefixCached: info.prefixCache.cached,
+          memoryPlan: info.memoryPlan,
           resumedFromEpoch: info.resumedFrom?.epoch ?? null,
           ...(info.resumedFrom?.step != null ? { resumedFromStep: info.resumedFrom.step } : {}),
           weightsSha256: info.weightsSha256,

@@ -12,6 +12,8 @@ export async function evaluate(
   pipeline: BatchSource,
   epoch: number,
   checkStop: () => void,
+  /** images per forward pass (the memory plan's); predict frees each layer's input once it is used */
+  inferenceBatchSize = 32,
 ): Promise<{ loss: number; acc: number }> {
   let seen = 0;
   let lossSum = 0;
@@ -21,7 +23,7 @@ export async function evaluate(
     try {
       checkStop();
       const [loss, correct] = tf.tidy(() => {
-        const logits = model.apply(batch.xs, { training: false }) as tf.Tensor2D;
+        const logits = model.predict(batch.xs, { batchSize: inferenceBatchSize }) as tf.Tensor2D;
         const right = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.ys), "float32"));
         return [crossEntropy(logits, batch.ys), right];
       });

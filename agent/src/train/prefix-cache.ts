@@ -159,6 +159,8 @@ export async function buildPrefixCache<R>(
   pipeline: DataPipeline,
   split: SplitModel,
   shouldStop: () => R | null = () => null,
+  /** images per forward pass (the memory plan's) */
+  inferenceBatchSize = 32,
 ): Promise<PrefixCache | { stopped: R }> {
   const started = performance.now();
   const { prefix, suffix, cut } = split;
@@ -171,7 +173,8 @@ export async function buildPrefixCache<R>(
   const shape = (prefix.outputs[0]!.shape as number[]).slice(1);
   const width = shape.reduce((a, b) => a * b, 1);
   const run = async (xs: tf.Tensor, into: Float32Array, row: number) => {
-    const out = tf.tidy(() => prefix.apply(xs, { training: false }) as tf.Tensor);
+    // predict frees each layer's input once it is used: at 224 px a whole prefix's activations would not fit
+    const out = prefix.predict(xs, { batchSize: inferenceBatchSize }) as tf.Tensor;
     into.set(await out.data<"float32">(), row * width);
     out.dispose();
   };

@@ -2,8 +2,8 @@
 // and validation → metrics and a checkpoint at each epoch end. Stopped by a signal, it checkpoints
 // where it is (inside an epoch if need be), so the next attempt loses no step. The agent loop (runner/agent-loop.ts)
 // adds the server around it; tests call it directly with a tiny network and synthetic data.
-import type { EpochMetrics, RunConfig } from "@ai623/shared";
-import type * as tf from "@tensorflow/tfjs";
+import { type BackendId, type EpochMetrics, type MemoryPlan, numClasses, type RunConfig } from "@ai623/shared";
+import * as tf from "@tensorflow/tfjs";
 import type { SyntheticSize } from "../data/load-dataset";
 import { prepareRunData } from "../data/run-data";
 import { AgentError } from "../errors";
@@ -20,6 +20,13 @@ import {
   writeCheckpoint,
 } from "./checkpoint";
 import { evaluate } from "./evaluate";
+import {
+  describeMemoryPlan,
+  type MemoryBudget,
+  memoryBudgetFor,
+  planStepMemory,
+  type StepMemoryPlan,
+} from "./memory-plan";
 import { type BatchSource, buildPrefixCache, type PrefixCache, planPrefixCache, type SplitModel } from "./prefix-cache";
 import { createTrainStep } from "./train-step";
 
@@ -67,6 +74,8 @@ export interface TrainRunOptions {
   prefixCache?: boolean;
   /** cache limit in MB; default AI623_PREFIX_CACHE_MB, else 4096 */
   prefixCacheLimitMb?: number;
+  /** the memory the step must fit; default: the active TF.js backend's (memory-plan.ts) */
+  memoryBudget?: MemoryBudget;
 }
 
 export interface ReadyInfo {
@@ -79,6 +88,8 @@ export interface ReadyInfo {
   resumedFrom: CheckpointPosition | null;
   /** whether epochs train on cached frozen-prefix outputs, and why not */
   prefixCache: { cached: boolean; reason: string | null };
+  /** micro-batches, recomputation and the estimated peak: how the step fits in memory */
+  memoryPlan: MemoryPlan;
 }
 
 export interface TrainRunResult {
@@ -112,9 +123,32 @@ const checkpointsOnStop = (reason: StopReason) => reason === "signal";
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
+/**
+ * The pre-flight: how the run's step fits this backend's memory, decided from the config alone, so a
+ * run that cannot fit fails (MEMORY_WONT_FIT, naming the fix) before any download or allocation.
+ */
+export function planRunMemory(
+  config: RunConfig,
+  budget: MemoryBudget,
+  overrides?: ModelOverrides,
+  cut: string | null = null,
+): StepMemoryPlan {
+  return planStepMemory(config, {
+    numClasses: numClasses(config.dataset),
+    budget,
+    cut,
+    ...(overrides?.blocks ? { blocks: overrides.blocks } : {}),
+    ...(overrides?.widths ? { widths: overrides.widths } : {}),
+  });
+}
+
+const stripInference = ({ inferenceBatchSize: _, ...plan }: StepMemoryPlan): MemoryPlan => plan;
+
 export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
   const { config } = opt;
   const log = opt.log ?? (() => undefined);
+  const budget = opt.memoryBudget ?? memoryBudgetFor(tf.getBackend() as BackendId);
+  let memory = planRunMemory(config, budget, opt.overrides);
   const { pipeline } = await prepareRunData(config, {
     cacheDir: opt.cacheDir,
     ...(opt.dataDir ? { dataDir: opt.dataDir } : {}),
@@ -148,7 +182,14 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
     });
     const { decision } = plan;
     split = plan.split;
-    step = createTrainStep(split ? { model: split.suffix } : net, config);
+    // On cached prefix outputs the step trains only what follows the cut: it needs less.
+    if (split) memory = planRunMemory(config, budget, opt.overrides, split.cut);
+    log(describeMemoryPlan(memory));
+    step = createTrainStep(net, config, {
+      from: split?.cut ?? null,
+      microBatchSize: memory.microBatchSize,
+      recompute: memory.recompute,
+    });
     let history: EpochMetrics[] = [];
     const resumeFrom = opt.resumeFrom ?? null;
     let partial: PartialEpoch | null = null;
@@ -173,10 +214,17 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
       weightsSha256,
       resumedFrom: resumeFrom,
       prefixCache: { cached: decision.cached, reason: decision.cached ? null : decision.reason },
+      memoryPlan: stripInference(memory),
     });
     // Rebuilt on every attempt (a resumed run too): the features are a pure function of the weights.
     if (split) {
-      const built = await buildPrefixCache(net, pipeline, split, () => opt.shouldStop?.() ?? null);
+      const built = await buildPrefixCache(
+        net,
+        pipeline,
+        split,
+        () => opt.shouldStop?.() ?? null,
+        memory.inferenceBatchSize,
+      );
       if ("stopped" in built) {
         // Nothing trained since the last checkpoint: the next attempt starts where this one did.
         const at = { lastEpoch: history.length, history, lastCheckpoint: null, stopCheckpoint: null };
@@ -195,7 +243,12 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
     for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
       let metrics: EpochMetrics;
       try {
-        metrics = await runEpoch(opt, { step, source, evalModel, setupSeconds }, epoch, partial);
+        metrics = await runEpoch(
+          opt,
+          { step, source, evalModel, setupSeconds, inferenceBatchSize: memory.inferenceBatchSize },
+          epoch,
+          partial,
+        );
         setupSeconds = 0;
       } catch (e) {
         if (!(e instanceof Stopped)) throw e;
@@ -255,11 +308,13 @@ interface EpochTools {
   evalModel: tf.LayersModel;
   /** prefix-cache build time to count in this epoch */
   setupSeconds: number;
+  /** images per validation forward pass */
+  inferenceBatchSize: number;
 }
 
 async function runEpoch(
   opt: TrainRunOptions,
-  { step, source: pipeline, evalModel, setupSeconds }: EpochTools,
+  { step, source: pipeline, evalModel, setupSeconds, inferenceBatchSize }: EpochTools,
   epoch: number,
   resumed: PartialEpoch | null,
 ): Promise<EpochMetrics> {
@@ -310,7 +365,7 @@ async function runEpoch(
     });
   }
   trainSeconds = elapsed();
-  const val = await evaluate(opt, evalModel, pipeline, epoch, checkStop);
+  const val = await evaluate(opt, evalModel, pipeline, epoch, checkStop, inferenceBatchSize);
   return {
     epoch,
     trainLoss: lossSum / seen,

@@ -98,3 +98,143 @@ describe.skipIf(slow)("createTrainStep on the real ResNet-152", () => {
     disposeResNet(net);
   }, 300_000);
 });
+
+/** The step as tfjs's autodiff would take it over the whole model at once: the reference. */
+async function referenceStep(net: ReturnType<typeof tinyNet>, xs: tf.Tensor, labels: tf.Tensor1D, lr: number) {
+  const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const loss = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = net.model.apply(xs, { training: true }) as tf.Tensor2D;
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
+    }, vars);
+    for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, lr)));
+    return value;
+  });
+  const l = (await loss.data())[0]!;
+  loss.dispose();
+  return l;
+}
+
+/** Every weight of the net (trainable, frozen, BN running stats) as flat arrays, by name. */
+const snapshot = (net: ReturnType<typeof tinyNet>) =>
+  new Map(net.model.weights.map((w) => [w.originalName, w.read().dataSync().slice()] as const));
+
+function maxDiff(a: Map<string, Float32Array | Int32Array | Uint8Array>, b: typeof a) {
+  let worst = 0;
+  for (const [name, va] of a) {
+    const vb = b.get(name)!;
+    for (let i = 0; i < va.length; i++) worst = Math.max(worst, Math.abs(Number(va[i]) - Number(vb[i])));
+  }
+  return worst;
+}
+
+describe("createTrainStep memory layouts (recompute, micro-batches, from a cut)", () => {
+  const sgd = { optimizer: "sgd", lr: 0.05, momentum: 0, weightDecay: 0 } as const;
+  const data = () => ({
+    xs: tf.randomNormal([8, 32, 32, 3], 0, 1, "float32", 11) as tf.Tensor4D,
+    labels: tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32"),
+  });
+
+  for (const [mode, bnFrozen] of [
+    ["full", "train"],
+    ["final_block", "train"],
+    ["head_only", "train"],
+    ["final_block", "eval"],
+  ] as const) {
+    it(`${mode}/${bnFrozen}: recomputing per block equals tfjs's whole-model step (weights and BN stats)`, async () => {
+      const { xs, labels } = data();
+      const ref = tinyNet();
+      applyFreeze(ref, mode, bnFrozen);
+      const refLoss = await referenceStep(ref, xs, labels, sgd.lr);
+      for (const recompute of [false, true]) {
+        const net = tinyNet();
+        applyFreeze(net, mode, bnFrozen);
+        const step = createTrainStep(net, sgd, { recompute });
+        const r = await step.run(xs, labels);
+        expect(Math.abs(r.loss - refLoss)).toBeLessThan(1e-6);
+        expect(maxDiff(snapshot(net), snapshot(ref))).toBeLessThan(1e-6);
+        step.dispose();
+        disposeResNet(net);
+      }
+      disposeResNet(ref);
+      tf.dispose([xs, labels]);
+    });
+  }
+
+  it("micro-batches sum to the whole batch's gradient where no BatchNorm uses batch statistics", async () => {
+    const { xs, labels } = data();
+    const ref = tinyNet();
+    applyFreeze(ref, "head_only", "eval");
+    const refLoss = await referenceStep(ref, xs, labels, sgd.lr);
+    for (const microBatchSize of [1, 3, 4]) {
+      const net = tinyNet();
+      applyFreeze(net, "head_only", "eval");
+      const step = createTrainStep(net, sgd, { microBatchSize, recompute: true });
+      const r = await step.run(xs, labels);
+      expect(Math.abs(r.loss - refLoss)).toBeLessThan(1e-5);
+      expect(maxDiff(snapshot(net), snapshot(ref))).toBeLessThan(1e-6);
+      step.dispose();
+      disposeResNet(net);
+    }
+    disposeResNet(ref);
+    tf.dispose([xs, labels]);
+  });
+
+  it("leaks no tensor across recomputed, micro-batched steps", async () => {
+    const { xs, labels } = data();
+    const net = tinyNet();
+    applyFreeze(net, "full", "train");
+    const step = createTrainStep(net, { ...sgd, momentum: 0.9 }, { recompute: true, microBatchSize: 3 });
+    await step.run(xs, labels); // creates the momentum buffers
+    const { numTensors, numBytes } = tf.memory();
+    for (let i = 0; i < 2; i++) await step.run(xs, labels);
+    expect(tf.memory().numTensors).toBe(numTensors);
+    expect(tf.memory().numBytes).toBe(numBytes);
+    step.dispose();
+    disposeResNet(net);
+    tf.dispose([xs, labels]);
+  });
+
+  it("micro-batches change train-mode BatchNorm (statistics per slice, one blend per slice)", async () => {
+    const { xs, labels } = data();
+    const whole = tinyNet();
+    applyFreeze(whole, "full", "train");
+    const split = tinyNet();
+    applyFreeze(split, "full", "train");
+    const a = createTrainStep(whole, sgd);
+    const b = createTrainStep(split, sgd, { microBatchSize: 4 });
+    const [ra, rb] = [await a.run(xs, labels), await b.run(xs, labels)];
+    expect(Number.isFinite(rb.loss)).toBe(true);
+    expect(Math.abs(ra.loss - rb.loss)).toBeGreaterThan(1e-4);
+    const mean = (net: ReturnType<typeof tinyNet>) => net.model.getLayer("bn1").getWeights()[2]!.dataSync();
+    expect(mean(whole).some((v, i) => Math.abs(v - mean(split)[i]!) > 1e-6)).toBe(true);
+    a.dispose();
+    b.dispose();
+    disposeResNet(whole);
+    disposeResNet(split);
+    tf.dispose([xs, labels]);
+  });
+
+  it("trains only the chain after a cut, on that layer's outputs", async () => {
+    const { xs, labels } = data();
+    const ref = tinyNet();
+    applyFreeze(ref, "final_block", "eval");
+    await referenceStep(ref, xs, labels, sgd.lr);
+    const net = tinyNet();
+    applyFreeze(net, "final_block", "eval");
+    const cut = "layer3.0.relu3";
+    const prefix = tf.model({
+      inputs: net.model.inputs,
+      outputs: net.model.getLayer(cut).getOutputAt(0) as tf.SymbolicTensor,
+    });
+    const features = prefix.predict(xs) as tf.Tensor;
+    // layer4's BatchNorm trains (batch statistics): no micro-batches here, they would change it
+    const step = createTrainStep(net, sgd, { from: cut, recompute: true });
+    await step.run(features, labels);
+    expect(maxDiff(snapshot(net), snapshot(ref))).toBeLessThan(1e-6);
+    step.dispose();
+    disposeResNet(net);
+    disposeResNet(ref);
+    tf.dispose([xs, labels, features]);
+  });
+});
