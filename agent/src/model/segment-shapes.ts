@@ -1,7 +1,7 @@
 // The ResNet's segments (model/segments.ts) as numbers, without building anything: per image, the
 // elements each layer outputs. The memory pre-flight (train/memory-plan.ts) prices a training step
 // from these before a run's model exists; segments.test.ts checks them against a built network.
-import { resnetDepths, type RunConfig } from "@ai623/shared";
+import { type RunConfig, resnetDepths } from "@ai623/shared";
 import { bottleneckExpansion, defaultWidths } from "./resnet";
 
 export interface SegmentShape {
