@@ -1,0 +1,159 @@
+// bench:memory — memory per image of a training step, agent (wasm) against PyTorch, same machine, same run.
+//   npm run bench:memory -- [--mode full|final_block|head_only] [--size 224] [--batches 1,2,4]
+//                           [--torch-batches 4,8] [--old] [--python PATH]
+// Each point is a fresh process (the wasm heap only grows; max RSS only grows): one step of ResNet-152
+// (100 classes, Adam) at the given batch. Agent: the wasm heap's high-water mark, with the layout the
+// memory pre-flight picks for that batch (agent/src/train/memory-plan.ts); `--old` adds tfjs's
+// whole-model tape (no recomputation) at batch 1 for comparison. PyTorch: max RSS of a CPU step in
+// train mode, with the agent's freeze rule. Memory per image is the slope of a least-squares line
+// through the points; the ratio agent ÷ PyTorch is the target (≤ 1 for `full` at 224 px, issue 13).
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { memoryBudgetFor } from "../agent/src/train/memory-plan";
+import { planRunMemory } from "../agent/src/train/train-run";
+import { parseRunConfig } from "../shared/src/run-config";
+import { opt } from "./bench-util";
+
+const mode = opt("mode", "full") as "full" | "final_block" | "head_only";
+const size = Number(opt("size", "224"));
+const batches = opt("batches", "1,2,4").split(",").map(Number);
+const torchBatches = opt("torch-batches", "4,8").split(",").map(Number);
+const { AI623_PYTHON } = process.env;
+const python = opt("python", AI623_PYTHON ?? "/usr/bin/python3");
+const agentRoot = fileURLToPath(new URL("../agent", import.meta.url));
+
+function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on("close", (code) => resolve({ code, out, err }));
+    child.on("error", (e) => resolve({ code: -1, out, err: e.message }));
+  });
+}
+
+async function agentPoint(batch: number, layout: { microBatchSize: number | null; recompute: boolean }) {
+  const args = { freezeMode: mode, bnFrozen: "train", imageSize: size, batch, numClasses: 100, ...layout };
+  const r = await run(process.execPath, ["--import", "tsx", "test/step-heap.ts", JSON.stringify(args)], agentRoot);
+  const line = r.out.split("\n").find((l) => l.startsWith("STEP_HEAP "));
+  if (r.code !== 0 || !line) return { batch, failed: r.err.trim().split("\n").at(-1) ?? `exit ${r.code}` };
+  const j = JSON.parse(line.slice(10)) as { heapMb: number; seconds: number; rssMb: number };
+  return { batch, heapMb: j.heapMb, rssMb: j.rssMb, seconds: Math.round(j.seconds * 10) / 10 };
+}
+
+const torchScript = `
+import os, resource, sys, time, torch, torchvision
+torch.set_num_threads(os.cpu_count())
+mode, S, B = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+m = torchvision.models.resnet152(weights=None, num_classes=100)
+train = lambda n: mode == "full" or n.startswith("fc") or (mode == "final_block" and n.startswith("layer4."))
+for n, p in m.named_parameters():
+    p.requires_grad = train(n)
+m.train()
+opt = torch.optim.Adam([p for p in m.parameters() if p.requires_grad], lr=1e-3)
+x, y = torch.randn(B, 3, S, S), torch.arange(B) % 100
+t0 = time.time()
+opt.zero_grad()
+loss = torch.nn.functional.cross_entropy(m(x), y)
+loss.backward()
+opt.step()
+print("TORCH", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.time() - t0, torch.__version__)
+`;
+
+async function torchPoint(batch: number) {
+  const r = await run(python, ["-c", torchScript, mode, String(size), String(batch)]);
+  const line = r.out.split("\n").find((l) => l.startsWith("TORCH "));
+  if (r.code !== 0 || !line) return { batch, failed: r.err.trim().split("\n").at(-1) ?? `exit ${r.code}` };
+  const [, rss, seconds, version] = line.split(" ");
+  return { batch, rssMb: Math.round(Number(rss)), seconds: Math.round(Number(seconds) * 10) / 10, version };
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: { x: number; y: number }[]): number | null {
+  if (points.length < 2) return null;
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const num = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0);
+  const den = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  return den === 0 ? null : num / den;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const budget = memoryBudgetFor("wasm");
+  const agent = [];
+  for (const batch of batches) {
+    const config = parseRunConfig({ freezeMode: mode, imageSize: size, batchSize: batch, dataset: "cifar100" });
+    const plan = planRunMemory(config, budget);
+    const point = await agentPoint(batch, { microBatchSize: plan.microBatchSize, recompute: plan.recompute });
+    agent.push({
+      ...point,
+      recompute: plan.recompute,
+      microBatchSize: plan.microBatchSize,
+      estimateMb: plan.estimatedPeakMb,
+    });
+    console.error(`[bench:memory] agent batch ${batch}: ${JSON.stringify(agent.at(-1))}`);
+  }
+  const old = process.argv.includes("--old") ? await agentPoint(1, { microBatchSize: null, recompute: false }) : null;
+  if (old) console.error(`[bench:memory] agent, whole-model tape, batch 1: ${JSON.stringify(old)}`);
+  const torch = [];
+  for (const batch of torchBatches) {
+    torch.push(await torchPoint(batch));
+    console.error(`[bench:memory] torch batch ${batch}: ${JSON.stringify(torch.at(-1))}`);
+  }
+  const agentPerImage = slope(agent.flatMap((p) => ("heapMb" in p ? [{ x: p.batch, y: p.heapMb! }] : [])));
+  const torchPerImage = slope(torch.flatMap((p) => ("rssMb" in p ? [{ x: p.batch, y: p.rssMb! }] : [])));
+  const ratio = agentPerImage !== null && torchPerImage ? agentPerImage / torchPerImage : null;
+  const f = (x: number | null | undefined) => (x == null ? "—" : String(Math.round(x)));
+  console.log(`ResNet-152 ${mode} step at ${size} px, 100 classes, Adam. One fresh process per point.`);
+  console.log(
+    "Agent: tfjs wasm heap high-water mark (1 thread), layout from the memory pre-flight. PyTorch: max RSS, CPU.",
+  );
+  console.log(" batch   agent heap MB  estimate MB  layout              s    |  batch  torch RSS MB   s");
+  for (let i = 0; i < Math.max(agent.length, torch.length); i++) {
+    const a = agent[i];
+    const t = torch[i];
+    const left = a
+      ? `${String(a.batch).padStart(6)} ${("failed" in a ? "failed" : f(a.heapMb)).padStart(14)} ${f(a.estimateMb).padStart(12)}  ${(a.recompute ? "recompute" : "whole tape").padEnd(12)} ${String("seconds" in a ? a.seconds : "").padStart(7)}`
+      : " ".repeat(56);
+    const right = t
+      ? `${String(t.batch).padStart(6)} ${("failed" in t ? "failed" : f(t.rssMb)).padStart(13)} ${String("seconds" in t ? t.seconds : "").padStart(5)}`
+      : "";
+    console.log(`${left}    | ${right}`);
+  }
+  if (old)
+    console.log(
+      `whole-model tape (before issue 13), batch 1: ${"heapMb" in old ? `${old.heapMb} MB heap` : old.failed}`,
+    );
+  console.log(
+    `memory per image: agent ${f(agentPerImage)} MB, PyTorch ${f(torchPerImage)} MB, ratio ${ratio?.toFixed(3) ?? "—"}`,
+  );
+  if (mode === "full" && size === 224 && ratio !== null) {
+    console.log(
+      `target (issue 13): full step at 224 px, memory per image ≤ PyTorch's: ${ratio <= 1 ? "MET" : "MISSED"}`,
+    );
+  }
+  console.log(
+    JSON.stringify({
+      bench: "memory",
+      mode,
+      size,
+      agent,
+      old,
+      torch,
+      agentPerImageMb: agentPerImage,
+      torchPerImageMb: torchPerImage,
+      ratio,
+      benchSeconds: Math.round((performance.now() - started) / 1000),
+    }),
+  );
+}
+
+void main();
