@@ -1,4 +1,5 @@
 import { microBatchesChangeBatchNorm } from "../protocol";
+import { usesBatchStatistics } from "../run-config";
 import { groupBy, runsLabel } from "./cohorts";
 import { plural } from "./format";
 import type { RunSummary } from "./stats";
@@ -31,9 +32,8 @@ function bnBatchOf(r: RunSummary): BnBatch | null {
       uneven: micro && plan.batchSize % plan.microBatchSize !== 0,
     };
   }
-  // No plan (an agent from before the pre-flight): whole batches; with only the head trained and the
-  // frozen BatchNorm in eval mode, no layer normalises with batch statistics.
-  if (r.config.freezeMode === "head_only" && r.config.bnFrozen === "eval") return null;
+  // no plan (an agent from before the pre-flight): whole batches
+  if (!usesBatchStatistics(r.config)) return null;
   return { images: r.config.batchSize, micro: false, uneven: false };
 }
 
