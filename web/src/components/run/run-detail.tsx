@@ -140,8 +140,9 @@ export function RunDetail({ initial }: { initial: { view: RunView; metrics: Epoc
         />
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
-        <div className="space-y-6">
+      {/* minmax(0, 1fr) and min-w-0: a wide table scrolls in its own box instead of widening the page */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
+        <div className="min-w-0 space-y-6">
           <section aria-labelledby="epochs-title">
             <h2 id="epochs-title" className="mb-2 text-sm font-semibold">
               Epochs
