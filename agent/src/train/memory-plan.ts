@@ -8,7 +8,7 @@
 // were fitted to the wasm heap's high-water mark for ResNet-152 at 32 and 224 px in every freeze mode,
 // with and without recomputation (agent README, "Memory"): they over-estimate it by 1–50 %, never under.
 import os from "node:os";
-import type { BackendId, GpuAdapter, MemoryPlan, RunConfig } from "@ai623/shared";
+import { type BackendId, type GpuAdapter, type MemoryPlan, type RunConfig, usesBatchStatistics } from "@ai623/shared";
 import { AgentError } from "../errors";
 import { type SegmentShape, segmentShapes, segmentsAfter } from "../model/segment-shapes";
 
@@ -177,8 +177,7 @@ export function planStepMemory(config: PlanConfig, o: PlanOptions): StepMemoryPl
     1,
     Math.min(batch, Math.floor((limit - one.fixedMb) / Math.max(one.inferencePerImageMb, 1e-9))),
   );
-  // head_only with eval BatchNorm: every BatchNorm runs on its statistics, micro-batches are exact
-  const batchStatistics = !(config.freezeMode === "head_only" && config.bnFrozen === "eval");
+  const batchStatistics = usesBatchStatistics(config);
   const planFor = (m: number, recompute: boolean): StepMemoryPlan => ({
     batchSize: batch,
     microBatchSize: m,
