@@ -13,7 +13,7 @@ import { AgentError } from "../errors";
 import { type SegmentShape, segmentShapes, segmentsAfter } from "../model/segment-shapes";
 
 /** Bytes the tape keeps per element of a trained layer's output (BatchNorm's moments, gradients…). */
-export const tapeFactor = 5.5;
+export const tapeFactor = 4;
 /** Bytes, per element of a layer output, alive while a frozen segment runs tape-free. */
 export const forwardFactor = 1.5;
 /** tfjs-backend-wasm's heap cannot grow past 4 GiB (wasm32). */
