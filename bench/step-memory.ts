@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   }
   if (old)
     console.log(
-      `whole-model tape (before issue 13), batch 1: ${"heapMb" in old ? `${old.heapMb} MB heap` : old.failed}`,
+      `whole-model tape (no recomputation), batch 1: ${"heapMb" in old ? `${old.heapMb} MB heap` : old.failed}`,
     );
   console.log(
     `memory per image: agent ${f(agentPerImage)} MB, PyTorch ${f(torchPerImage)} MB, ratio ${ratio?.toFixed(3) ?? "—"}`,
