@@ -47,8 +47,10 @@ describe.skipIf(swiftShader.skip)("the webgpu backend on SwiftShader", () => {
     expect(currentGpuAdapter()).toEqual(adapter);
     expect(currentGpuMemoryBudget()).toMatchObject({ mb: adapter.memoryBudgetMb, source: /half the host's RAM/ });
     expect((await convOfOnes().data())[4 * 9]).toBe(27);
-    // a second call keeps the healthy device
-    expect(await initWebGpu()).toBe(adapter);
+    // a second call keeps the healthy device (no setting given either way)
+    const first = device();
+    expect(await initWebGpu({ memoryMb: null })).toBe(adapter);
+    expect(device()).toBe(first);
   });
 
   it("turns a lost device into GPU_DEVICE_LOST and recovers with a new device", async () => {

@@ -139,7 +139,7 @@ function installNavigatorGpu(gpu: GPU): boolean {
  * integrated one before a software one). Returns the adapter as the run records it.
  */
 export async function initWebGpu(options: WebGpuOptions = {}): Promise<GpuAdapter> {
-  if (held && !held.fault && held.options.memoryMb === options.memoryMb) {
+  if (held && !held.fault && (held.options.memoryMb ?? null) === (options.memoryMb ?? null)) {
     // another backend may have been made active meanwhile (tests compare backends in one process)
     if (tf.getBackend() !== "webgpu" && !(await tf.setBackend("webgpu"))) {
       throw notInitialised();
@@ -224,7 +224,10 @@ export async function recoverWebGpu(): Promise<GpuAdapter> {
   return initWebGpu(options);
 }
 
-/** Destroys the device and drops every reference to Dawn, so Node can exit. */
+/**
+ * Destroys the device and the tfjs backend on it, and removes navigator.gpu. Dawn's instance stays
+ * (see `instance`); with no device left it does not keep Node alive.
+ */
 export async function releaseWebGpu(): Promise<void> {
   const state = held;
   if (!state) return;

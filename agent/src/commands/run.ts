@@ -7,7 +7,6 @@ import { createAgentApi } from "../api/client";
 import { releaseBackend } from "../backend/init";
 import { selectBackend } from "../backend/probe";
 import { recoverWebGpu, webGpuFault } from "../backend/webgpu";
-import { formatAdapter } from "../backend/webgpu-adapter";
 import { AgentError } from "../errors";
 import { type BackendHealth, type BackendInfo, runAgentLoop } from "../runner/agent-loop";
 import { lockCacheDir } from "../runner/cache-lock";
@@ -157,7 +156,7 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
     };
     log.info(
       { backend: backend.id, threads, ...(adapter ? { adapter } : {}) },
-      `Backend ${backend.id} on ${adapter ? formatAdapter(adapter) : onThreads}: ${choice.reason}`,
+      `Backend ${backend.id} on ${adapter ? adapter.description : onThreads}: ${choice.reason}`,
     );
     // webgpu: a lost device or a GPU error fails the run, then the device is re-created for the next
     const health: BackendHealth | undefined =
