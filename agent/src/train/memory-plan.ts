@@ -9,11 +9,16 @@
 // with and without recomputation (agent README, "Memory"): they over-estimate it by 1–50 %, never under.
 import os from "node:os";
 import { type BackendId, type GpuAdapter, type MemoryPlan, type RunConfig, usesBatchStatistics } from "@ai623/shared";
+import { resolveGpuMemoryBudget } from "../backend/webgpu-adapter";
 import { AgentError } from "../errors";
 import { type SegmentShape, segmentShapes, segmentsAfter } from "../model/segment-shapes";
 
-/** Bytes the tape keeps per element of a trained layer's output (BatchNorm's moments, gradients…). */
-export const tapeFactor = 4;
+/**
+ * Bytes the tape keeps per element of a trained layer's output (saved inputs, BatchNorm's x̂,
+ * gradients in flight): one block at a time when it is recomputed, the whole trained part otherwise,
+ * where many more gradients are alive at once.
+ */
+export const tapeFactor = { block: 4, whole: 5.5 } as const;
 /** Bytes, per element of a layer output, alive while a frozen segment runs tape-free. */
 export const forwardFactor = 1.5;
 /** tfjs-backend-wasm's heap cannot grow past 4 GiB (wasm32). */
@@ -62,8 +67,22 @@ export function memoryBudgetFor(
   if (backend === "webgpu" && adapter) {
     return {
       limitMb: adapter.memoryBudgetMb,
-      source: `the GPU memory budget (${adapter.description || adapter.device || "WebGPU adapter"}; AI623_GPU_MEMORY_MB)`,
+      source: `the GPU memory budget of ${adapter.description || adapter.device || "the WebGPU adapter"} (--gpu-memory / AI623_GPU_MEMORY_MB)`,
       maxTensorBytes: Math.min(adapter.maxStorageBufferBindingSize, adapter.maxBufferSize),
+      packedWeights: false,
+    };
+  }
+  if (backend === "tensorflow-gpu") {
+    // libtensorflow's CUDA device: the same budget rule as WebGPU on an NVIDIA card
+    const setting = Number(env.AI623_GPU_MEMORY_MB);
+    const gpu = resolveGpuMemoryBudget(
+      { vendor: "nvidia", description: "", software: false },
+      { settingMb: Number.isFinite(setting) && setting > 0 ? setting : null },
+    );
+    return {
+      limitMb: gpu.mb,
+      source: `the GPU memory budget: ${gpu.source}`,
+      maxTensorBytes: null,
       packedWeights: false,
     };
   }
@@ -109,8 +128,8 @@ export function estimateStep(
     4 * 6 * largestTrainedLayer +
     (budget.packedWeights ? 256 : 64) * mb;
   const taped = layout.recompute
-    ? sum(trained.map((s) => s.inputElems)) + tapeFactor * Math.max(0, ...trained.map((s) => sum(s.layerElems)))
-    : (trained[0]?.inputElems ?? 0) + tapeFactor * sum(trained.map((s) => sum(s.layerElems)));
+    ? sum(trained.map((s) => s.inputElems)) + tapeFactor.block * Math.max(0, ...trained.map((s) => sum(s.layerElems)))
+    : (trained[0]?.inputElems ?? 0) + tapeFactor.whole * sum(trained.map((s) => sum(s.layerElems)));
   const forward = forwardFactor * Math.max(0, ...frozen.map((s) => sum(s.layerElems)));
   const perImageBytes = 4 * (Math.max(taped, forward) + (segs[0]?.inputElems ?? 0));
   const largestLayer = Math.max(...segs.flatMap((s) => s.layerElems));
