@@ -2,7 +2,7 @@
 // (@tensorflow/tfjs-node, -gpu) are optional: never dependencies, loaded by dynamic import when present.
 import { createRequire } from "node:module";
 import os from "node:os";
-import { type BackendId, backendIds } from "@ai623/shared";
+import { type BackendId, backendIds, type GpuAdapter } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import { AgentError } from "../errors";
 import { registerBatchNormGradWithoutTile } from "./batch-norm-grad";
@@ -10,6 +10,7 @@ import { registerWasmConv2DBackpropFilter } from "./wasm-conv-backprop-filter";
 import { registerWasmConv2DBackpropInput } from "./wasm-conv-backprop-input";
 import { registerWasmConvForward } from "./wasm-conv-forward";
 import { enableWasmThreads, parseWasmThreads } from "./wasm-threads";
+import { initWebGpu, releaseWebGpu } from "./webgpu";
 
 /** npm package providing each native backend. */
 export const nativePackages = {
@@ -41,6 +42,8 @@ async function polyfillNodeUtil(): Promise<void> {
 export interface BackendInitOptions {
   /** wasm threads; default AI623_WASM_THREADS, else every core. 1 = single-threaded. */
   wasmThreads?: number;
+  /** webgpu: the GPU memory budget in MB (--gpu-memory, AI623_GPU_MEMORY_MB); default from the adapter */
+  gpuMemoryMb?: number | null;
 }
 
 export interface BackendInit {
@@ -48,6 +51,8 @@ export interface BackendInit {
   threads: number;
   /** why fewer threads than asked for, for the log */
   threadsNote?: string;
+  /** webgpu: the adapter the device was created on */
+  adapter?: GpuAdapter;
 }
 
 /**
@@ -61,8 +66,12 @@ function unrefPoolWorkers(): void {
   for (const w of pthread?.runningWorkers ?? []) w.unref?.();
 }
 
-/** Makes `name` the active TF.js backend (tfjs name: tensorflow, wasm or cpu). */
+/** Makes `name` the active TF.js backend (tfjs name: tensorflow, webgpu, wasm or cpu). */
 export async function initBackend(name: BackendId, opts: BackendInitOptions = {}): Promise<BackendInit> {
+  if (name === "webgpu") {
+    // one JavaScript thread drives the GPU
+    return { threads: 1, adapter: await initWebGpu({ memoryMb: opts.gpuMemoryMb ?? null }) };
+  }
   if (name === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     const wanted = opts.wasmThreads ?? parseWasmThreads(process.env.AI623_WASM_THREADS);
@@ -110,4 +119,9 @@ export async function initBackend(name: BackendId, opts: BackendInitOptions = {}
   await tf.ready();
   // libtensorflow sizes its own pools from the core count
   return { threads: os.availableParallelism() };
+}
+
+/** Frees what keeps the process alive or holds a device (the WebGPU device); safe to call always. */
+export async function releaseBackend(): Promise<void> {
+  await releaseWebGpu();
 }

@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
+import { swiftShader } from "../../test/swiftshader";
 import { AgentError } from "../errors";
 import { parseBackendName, resolvePackage } from "./init";
 import { chooseBackend, judgeProbe, missingCudaLibraries, probeBackend, selectBackend } from "./probe";
+import { gatherVulkanFacts } from "./webgpu-adapter";
 
 const gpuLog = `2026-11-29 I tensorflow/core/common_runtime/gpu/gpu_device.cc:1532] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 78000 MB memory:  -> device: 0, name: NVIDIA H100`;
 const cpuLog = `W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file
@@ -31,7 +33,9 @@ describe("probing in a child process", () => {
     if (resolvePackage("@tensorflow/tfjs-node-gpu") || resolvePackage("@tensorflow/tfjs-node")) return;
     expect(choice.backend).toBe("wasm");
     expect(choice.reason).toContain("@tensorflow/tfjs-node-gpu is not installed");
-    expect(choice.probes.map((p) => p.backend)).toEqual(["tensorflow-gpu", "tensorflow", "wasm"]);
+    expect(choice.probes.map((p) => p.backend)).toEqual(["tensorflow-gpu", "webgpu", "tensorflow", "wasm"]);
+    // no GPU here: no adapter at all, or SwiftShader when VK_ICD_FILENAMES points at it, which auto refuses
+    expect(choice.reason).toMatch(/webgpu: (no WebGPU adapter: |only a software adapter)/);
   });
 
   it("honours --backend and refuses one that cannot run", async () => {
@@ -45,5 +49,30 @@ describe("probing in a child process", () => {
       );
     }
     expect(() => parseBackendName("gpu")).toThrow(AgentError);
+  });
+});
+
+describe("probing webgpu", () => {
+  it("says which part of the Vulkan stack is missing when Dawn finds no adapter", async () => {
+    const probe = await probeBackend("webgpu", { env: { VK_ICD_FILENAMES: "/nonexistent/icd.json" } });
+    expect(probe.ok).toBe(false);
+    expect(probe.detail).toMatch(
+      gatherVulkanFacts().loader
+        ? /^no WebGPU adapter: VK_ICD_FILENAMES names \/nonexistent\/icd.json, which does not exist/
+        : /^no WebGPU adapter: .*apt-get install libvulkan1/,
+    );
+  });
+
+  it.skipIf(swiftShader.skip)("uses SwiftShader only when forced, and describes the adapter", async () => {
+    expect(swiftShader.icd, swiftShader.missing).not.toBeNull();
+    const env = swiftShader.env;
+    const forced = await probeBackend("webgpu", { env, allowSoftwareAdapter: true, gpuMemoryMb: 2048 });
+    expect(forced).toMatchObject({ ok: true, adapter: { architecture: "swiftshader", software: true } });
+    expect(forced.detail).toMatch(/^WebGPU on SwiftShader driver .*software.*memory budget 2048 MB$/);
+    const auto = await probeBackend("webgpu", { env });
+    expect(auto).toMatchObject({ ok: false, adapter: { software: true } });
+    expect(auto.detail).toMatch(/only a software adapter \(SwiftShader.*\).*pass --backend webgpu to use it/);
+    const choice = await chooseBackend("webgpu", { env });
+    expect(choice.reason).toMatch(/^forced by --backend: WebGPU on SwiftShader/);
   });
 });

@@ -1,17 +1,38 @@
 // Which TF.js backend runs here. Each candidate is tried in a child process first, because a native
 // backend can crash the process (a missing symbol, an abort in libtensorflow) and that cannot be caught.
-// Order: tensorflow-gpu (only when a GPU device is really created), tensorflow, wasm, cpu.
+// Order: tensorflow-gpu (only when a GPU device is really created), webgpu (only on a hardware adapter,
+// unless forced), tensorflow, wasm, cpu.
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
-import { type BackendId, backendIds } from "@ai623/shared";
+import { type BackendId, backendIds, type GpuAdapter } from "@ai623/shared";
 import { AgentError } from "../errors";
-import { type BackendInit, initBackend, nativePackages, resolvePackage } from "./init";
+import { type BackendInit, type BackendInitOptions, initBackend, nativePackages, resolvePackage } from "./init";
+import {
+  describeAdapter,
+  explainNoAdapter,
+  formatAdapter,
+  gatherVulkanFacts,
+  type RawAdapter,
+  resolveGpuMemoryBudget,
+} from "./webgpu-adapter";
 
 export interface ProbeResult {
   backend: BackendId;
   ok: boolean;
   /** why it was accepted or refused, for people and for the server */
   detail: string;
+  /** webgpu: the adapter Dawn found (also when refused for being software) */
+  adapter?: GpuAdapter;
+}
+
+export interface ProbeOptions {
+  timeoutMs?: number;
+  /** webgpu: accept a software adapter (SwiftShader); only --backend webgpu does */
+  allowSoftwareAdapter?: boolean;
+  /** added to the child's environment */
+  env?: Record<string, string>;
+  /** --gpu-memory / AI623_GPU_MEMORY_MB, for the adapter's memory budget */
+  gpuMemoryMb?: number | null;
 }
 
 export interface BackendChoice {
@@ -20,26 +41,46 @@ export interface BackendChoice {
   probes: ProbeResult[];
 }
 
-// Runs in the child: load the backend, run one conv, report what the backend says about itself.
+// Runs in the child: load the backend, run one conv, report what the backend says about itself. For
+// webgpu it first asks Dawn for an adapter and reports it (the parent judges it: webgpu-adapter.ts).
+// It exits explicitly: Dawn can keep Node alive.
 const childScript = `
-const entry = process.env.AI623_PROBE_ENTRY, kind = process.env.AI623_PROBE_KIND;
+const env = process.env, kind = env.AI623_PROBE_KIND;
 const util = (await import("node:util")).default;
 util.isNullOrUndefined ??= (v) => v === null || v === undefined;
 util.isArray ??= Array.isArray;
-const mod = await import(entry);
+if (kind === "webgpu") {
+  const { create, globals } = await import(env.AI623_PROBE_DAWN);
+  for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) globalThis[k] = v;
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) {
+    console.log("AI623_PROBE_NO_ADAPTER");
+    process.exit(0);
+  }
+  const i = adapter.info, l = adapter.limits;
+  const raw = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description,
+    isFallbackAdapter: i.isFallbackAdapter === true, maxBufferSize: l.maxBufferSize,
+    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize };
+  console.log("AI623_PROBE_ADAPTER " + JSON.stringify(raw));
+  if (globalThis.navigator === undefined) globalThis.navigator = {};
+  Object.defineProperty(globalThis.navigator, "gpu", { value: gpu, configurable: true });
+}
+const mod = await import(env.AI623_PROBE_ENTRY);
 const tf = mod.default ?? mod;
-if (kind === "wasm") {
-  await import(process.env.AI623_PROBE_WASM);
-  if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') returned false");
+if (kind === "wasm" || kind === "webgpu") {
+  await import(env.AI623_PROBE_BACKEND);
+  if (!(await tf.setBackend(kind))) throw new Error("setBackend('" + kind + "') returned false");
 }
 await tf.ready();
 const y = tf.conv2d(tf.ones([1, 8, 8, 3]), tf.ones([3, 3, 3, 4]), 1, "same");
 const v = await y.data();
 if (v[4 * 9] !== 27) throw new Error("conv2d gave " + v[4 * 9] + ", expected 27");
 console.log("AI623_PROBE " + JSON.stringify({ backend: tf.getBackend(), gpu: tf.backend().isUsingGpuDevice === true }));
+process.exit(0);
 `;
 
-interface ChildOutcome {
+export interface ChildOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -47,7 +88,7 @@ interface ChildOutcome {
   timedOut: boolean;
 }
 
-function runChild(env: Record<string, string>, timeoutMs: number): Promise<ChildOutcome> {
+function runChild(env: Record<string, string | undefined>, timeoutMs: number): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", childScript], {
       env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "0", ...env },
@@ -108,31 +149,62 @@ export function judgeProbe(backend: BackendId, out: ChildOutcome): ProbeResult {
   return { backend, ok: false, detail: `loads but would run on the CPU (${why})` };
 }
 
+/** Judges a webgpu child: the adapter it found (software ones only when allowed), or why there was none. */
+export function judgeWebGpuProbe(out: ChildOutcome, opt: ProbeOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+  const backend = "webgpu" as const;
+  if (out.stdout.includes("AI623_PROBE_NO_ADAPTER")) {
+    const facts = gatherVulkanFacts({ ...env, ...opt.env });
+    return { backend, ok: false, detail: `no WebGPU adapter: ${explainNoAdapter(facts, out.stderr)}` };
+  }
+  const line = out.stdout.split("\n").find((l) => l.startsWith("AI623_PROBE_ADAPTER "));
+  if (!line) return judgeProbe(backend, out);
+  const raw = JSON.parse(line.slice("AI623_PROBE_ADAPTER ".length)) as RawAdapter;
+  const adapter = describeAdapter(raw, (software) =>
+    resolveGpuMemoryBudget({ ...raw, software }, { settingMb: opt.gpuMemoryMb ?? null }),
+  );
+  const ran = judgeProbe(backend, out);
+  if (!ran.ok) return { ...ran, detail: `${adapter.description}: ${ran.detail}`, adapter };
+  if (adapter.software && !opt.allowSoftwareAdapter) {
+    const detail = `only a software adapter (${adapter.description}), far slower than a GPU: pass --backend webgpu to use it`;
+    return { backend, ok: false, detail, adapter };
+  }
+  return { backend, ok: true, detail: `WebGPU on ${formatAdapter(adapter)}`, adapter };
+}
+
 /** Tries one backend in a child process. cpu needs no probe: it is pure JavaScript. */
-export async function probeBackend(backend: BackendId, timeoutMs = 120_000): Promise<ProbeResult> {
+export async function probeBackend(backend: BackendId, opt: ProbeOptions = {}): Promise<ProbeResult> {
+  const timeoutMs = opt.timeoutMs ?? 120_000;
   if (backend === "cpu") return { backend, ok: true, detail: "pure JavaScript, always available (slow)" };
   const tfjs = resolvePackage("@tensorflow/tfjs");
-  if (backend === "wasm") {
-    const wasm = resolvePackage("@tensorflow/tfjs-backend-wasm");
-    if (!tfjs || !wasm) return { backend, ok: false, detail: "@tensorflow/tfjs-backend-wasm is not installed" };
-    const env = { AI623_PROBE_ENTRY: pathToFileURL(tfjs).href, AI623_PROBE_WASM: pathToFileURL(wasm).href };
-    return judgeProbe(backend, await runChild({ ...env, AI623_PROBE_KIND: backend }, timeoutMs));
+  if (backend === "wasm" || backend === "webgpu") {
+    const pkg = backend === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-webgpu";
+    const entry = resolvePackage(pkg);
+    const dawn = backend === "webgpu" ? resolvePackage("webgpu") : tfjs;
+    if (!tfjs || !entry) return { backend, ok: false, detail: `${pkg} is not installed: reinstall ai623-agent` };
+    if (!dawn) return { backend, ok: false, detail: "webgpu (Dawn) is not installed: reinstall ai623-agent" };
+    const env = {
+      ...opt.env,
+      AI623_PROBE_KIND: backend,
+      AI623_PROBE_ENTRY: pathToFileURL(tfjs).href,
+      AI623_PROBE_BACKEND: pathToFileURL(entry).href,
+      AI623_PROBE_DAWN: pathToFileURL(dawn).href,
+    };
+    const out = await runChild(env, timeoutMs);
+    return backend === "wasm" ? judgeProbe(backend, out) : judgeWebGpuProbe(out, opt);
   }
   const entry = resolvePackage(nativePackages[backend]);
   if (!entry) return { backend, ok: false, detail: `${nativePackages[backend]} is not installed` };
-  return judgeProbe(
-    backend,
-    await runChild({ AI623_PROBE_ENTRY: pathToFileURL(entry).href, AI623_PROBE_KIND: backend }, timeoutMs),
-  );
+  const env = { ...opt.env, AI623_PROBE_ENTRY: pathToFileURL(entry).href, AI623_PROBE_KIND: backend };
+  return judgeProbe(backend, await runChild(env, timeoutMs));
 }
 
 /**
  * The best working backend, or the forced one (which must then work: never a silent fallback).
  * Does not initialise it; see selectBackend.
  */
-export async function chooseBackend(forced?: BackendId): Promise<BackendChoice> {
+export async function chooseBackend(forced?: BackendId, opt: ProbeOptions = {}): Promise<BackendChoice> {
   if (forced) {
-    const probe = await probeBackend(forced);
+    const probe = await probeBackend(forced, { ...opt, allowSoftwareAdapter: true });
     if (!probe.ok) {
       throw new AgentError("BACKEND_UNAVAILABLE", `--backend ${forced} cannot run here: ${probe.detail}`);
     }
@@ -140,7 +212,7 @@ export async function chooseBackend(forced?: BackendId): Promise<BackendChoice> 
   }
   const probes: ProbeResult[] = [];
   for (const backend of backendIds) {
-    const probe = await probeBackend(backend);
+    const probe = await probeBackend(backend, { ...opt, allowSoftwareAdapter: false });
     probes.push(probe);
     if (probe.ok) {
       const refused = probes.filter((p) => !p.ok).map((p) => `${p.backend}: ${p.detail}`);
@@ -152,7 +224,10 @@ export async function chooseBackend(forced?: BackendId): Promise<BackendChoice> 
 }
 
 /** Chooses, then initialises the backend in this process. Returns what to print and report. */
-export async function selectBackend(forced?: BackendId): Promise<BackendChoice & BackendInit> {
-  const choice = await chooseBackend(forced);
-  return { ...choice, ...(await initBackend(choice.backend)) };
+export async function selectBackend(
+  forced?: BackendId,
+  opt: ProbeOptions & BackendInitOptions = {},
+): Promise<BackendChoice & BackendInit> {
+  const choice = await chooseBackend(forced, opt);
+  return { ...choice, ...(await initBackend(choice.backend, opt)) };
 }
