@@ -17,9 +17,17 @@ export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 }
 
-/** Median wall time of `reps` calls, in ms, after one warm-up call (kernel setup, XNNPACK operator caches). */
-export async function timeIt(reps: number, fn: () => Promise<void>): Promise<number> {
+/**
+ * Median wall time of `reps` calls, in ms, after one warm-up call (kernel setup, XNNPACK operator caches,
+ * shader compilation); `afterWarmUp` runs between the two (a memory baseline).
+ */
+export async function timeIt(
+  reps: number,
+  fn: () => Promise<void>,
+  afterWarmUp: () => void = () => undefined,
+): Promise<number> {
   await fn();
+  afterWarmUp();
   const walls: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
