@@ -99,7 +99,9 @@ export function renderGpuReport(i: ReportInput) {
     const tImg = t ? perImage(t, r.batch) : null;
     const layout = a
       ? `${a.layout.microBatches > 1 ? `${a.layout.microBatches}×${a.layout.microBatchSize}` : "whole batch"}${a.layout.recompute ? ", recompute" : ""}`
-      : `failed: ${"failed" in r.agent ? r.agent.failed.slice(0, 60) : ""}`;
+      : "failed" in r.agent && r.agent.failed.startsWith("skipped")
+        ? "skipped"
+        : "FAILED (see JSON)";
     const ips = (ms: number | undefined) => (ms === undefined ? null : r1((r.batch * 1000) / ms));
     const timeRatio = a && t ? ratio(a.stepMs, t.stepMs) : null;
     const memRatio = aImg !== null && tImg ? ratio(aImg, tImg) : null;

@@ -3,7 +3,7 @@
 //   npm run bench:gpu -- [--backend webgpu|wasm|cpu] [--sizes 32,224] [--batches 32,128]
 //                        [--modes head_only,final_block,full] [--reps 3] [--arch resnet152|tiny]
 //                        [--e2e-epochs 10] [--e2e-images 1024] [--e2e-val 256] [--e2e-size PX | --no-e2e]
-//                        [--gpu-memory MB] [--python PATH]
+//                        [--gpu-memory MB] [--python PATH] [--budget-s S]
 // 1. Per image size and freeze mode: the agent's own training step (createTrainStep with the layout the
 //    memory pre-flight, planRunMemory, picks for the backend's budget), Adam, bnFrozen eval, ResNet-152
 //    with 10 classes, median of --reps after a warm-up: images/s, and memory per image = (the step's
@@ -21,6 +21,8 @@
 // Targets (issue 13), judged only on a hardware adapter against PyTorch on CUDA: head_only's end to end
 // ≤ 0.5× PyTorch's wall time; a full step ≤ 3× PyTorch's fp32 step. Prints a table, the targets, then
 // one JSON line. Progress (each point as it is measured) goes to stderr.
+// --budget-s: past that many seconds, the points not yet measured are skipped (reported as such) so the
+// report still prints inside a time limit (scripts/gpu-check.sh).
 // --arch tiny (blocks [1,1,1,1], widths [4,8,16,32], both sides) runs the same code paths in seconds:
 // for SwiftShader or a smoke test, not for numbers.
 import { mkdtemp, rm } from "node:fs/promises";
@@ -58,6 +60,8 @@ const cfg = {
   sizes: list("sizes", "32,224").map(Number),
   modes: list("modes", freezeModes.join(",")) as FreezeMode[],
   reps: Number(opt("reps", "3")),
+  /** seconds after which what is left is skipped and the report printed; 0: no limit */
+  budgetS: Number(opt("budget-s", "0")),
   e2e: flag("no-e2e")
     ? null
     : {
@@ -167,6 +171,8 @@ const failure = (e: unknown) => ({ failed: ((e as Error).message ?? String(e)).s
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const skipped = { failed: "skipped: --budget-s spent" } as const;
+  const spent = () => cfg.budgetS > 0 && (performance.now() - started) / 1000 > cfg.budgetS;
   const backend = parseBackendName(opt("backend", "webgpu"));
   const gpuMemory = opt("gpu-memory", "");
   const init = await initBackend(backend, gpuMemory ? { gpuMemoryMb: Number(gpuMemory) } : {});
@@ -186,7 +192,7 @@ async function main(): Promise<void> {
     for (const { size, batch } of points) {
       for (const mode of cfg.modes) {
         const job = { kind: "train_step", device, mode, size, batch, reps: cfg.reps, classes, ...net };
-        const r = await runTorchJob<TorchPoint>(torch.python, job).catch(failure);
+        const r = spent() ? skipped : await runTorchJob<TorchPoint>(torch.python, job).catch(failure);
         progress(`torch ${mode} ${size} px batch ${batch}: ${JSON.stringify(r)}`);
         torchRows.set(`${size}/${mode}`, r);
       }
@@ -196,7 +202,7 @@ async function main(): Promise<void> {
   const e2eBatch = points.find((p) => p.size === e2eSize)?.batch ?? batchFor(0, e2eSize, hardware);
   const e2eJob = cfg.e2e && { ...cfg.e2e, batch: e2eBatch, size: e2eSize };
   const torchE2E =
-    torch && e2eJob
+    torch && e2eJob && !spent()
       ? await runTorchJob<E2E>(torch.python, {
           kind: "e2e",
           mode: "head_only",
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
     const model = buildResNet({ arch: "resnet152", numClasses: classes, imageSize: size, seed: 1, ...net });
     try {
       for (const mode of cfg.modes) {
-        const agent = await agentPoint(model, mode, size, batch, backend, adapter).catch(failure);
+        const agent = spent() ? skipped : await agentPoint(model, mode, size, batch, backend, adapter).catch(failure);
         progress(`agent ${mode} ${size} px batch ${batch}: ${JSON.stringify(agent)}`);
         rows.push({ size, batch, mode, agent, torch: torchRows.get(`${size}/${mode}`) ?? null });
       }
@@ -223,7 +229,8 @@ async function main(): Promise<void> {
   }
 
   let e2e: Pick<E2ERow, "agent" | "torch" | "timeRatio"> | null = null;
-  if (e2eJob) {
+  if (e2eJob && spent()) e2e = { agent: skipped, torch: torchE2E ?? skipped, timeRatio: null };
+  else if (e2eJob) {
     const cacheDir = await mkdtemp(join(os.tmpdir(), "ai623-bench-gpu-"));
     try {
       progress(`agent head_only end to end: ${e2eJob.epochs} epochs on ${e2eJob.images} + ${e2eJob.val} images`);
