@@ -22,7 +22,14 @@ export function buildProgram(): Command {
     .option("--server <url>", "the ai623 site, e.g. https://ai623.example.org (env AI623_SERVER)")
     .option("--token <token>", "agent token from the Agents page (env AI623_TOKEN)")
     .option("--name <name>", "name shown in logs (env AI623_NAME; default the hostname)")
-    .option("--backend <name>", "auto, tensorflow-gpu, tensorflow, wasm or cpu (env AI623_BACKEND; default auto)")
+    .option(
+      "--backend <name>",
+      "auto, tensorflow-gpu, webgpu, tensorflow, wasm or cpu (env AI623_BACKEND; default auto)",
+    )
+    .option(
+      "--gpu-memory <mb>",
+      "webgpu: GPU memory a step may use, in MB (env AI623_GPU_MEMORY_MB; default 90 % of an NVIDIA card, half the RAM on a software adapter, else 4096)",
+    )
     .option("--cache-dir <dir>", "datasets, weights, checkpoints, outbox (env AI623_CACHE_DIR; default ~/.cache/ai623)")
     .option(
       "--data-dir <dir>",
@@ -74,7 +81,7 @@ export function buildProgram(): Command {
     .option("--logits-out <file>", "write the logits as JSON, an array per image in file order")
     .option("--disabled-skips <blocks>", "comma-separated blocks without residual add, e.g. layer3.0,layer4.1")
     .option("--batch-size <n>", "images per forward pass", "64")
-    .option("--backend <name>", "force a backend: tensorflow-gpu, tensorflow, wasm or cpu")
+    .option("--backend <name>", "force a backend: tensorflow-gpu, webgpu, tensorflow, wasm or cpu")
     .option("--cache-dir <dir>", "cache root (default AI623_CACHE_DIR or ~/.cache/ai623)")
     .action(async (opts: EvalOptions) => {
       await runEval(opts);

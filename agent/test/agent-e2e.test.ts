@@ -1,103 +1,23 @@
 // The agent end to end against the real site API (web's tRPC handler + better-auth on in-memory
 // PGlite, on a free port): the CLI runs in child processes with the same ResNet code at a tiny size
 // and a synthetic dataset. Slow (each agent start probes its backend and loads TF.js).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { runEvents, runs } from "@ai623/drizzle/schema";
-import { asc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runs } from "@ai623/drizzle/schema";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
 import { getServerInstance } from "../../web/src/server/instance";
 import { collectDoctorChecks } from "../src/commands/doctor";
 import { spawnAgent } from "./agent-process";
-import { type SiteServer, type SiteUser, signUpUser, startSiteServer } from "./site-server";
+import { eventsOf, getMetrics, getRun, setupScenario, useE2eSite, waitFor } from "./e2e-scenario";
 
 const slow = process.env.AI623_FAST === "1";
 
-interface RunRow {
-  id: string;
-  status: string;
-  attempt: number;
-  epochsRecorded: number;
-  bestEpoch: number | null;
-  bestValAcc: number | null;
-  checkpointEpoch: number | null;
-  checkpointStep: number | null;
-  prefixCached: boolean | null;
-  errorCode: string | null;
-  error: string | null;
-}
-interface MetricRow {
-  epoch: number;
-  attempt: number;
-  valAcc: number;
-}
-
-let site: SiteServer;
-let scratch: string;
-let users = 0;
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), "ai623-agent-e2e-"));
-  // Read by the server's process-wide database/auth singletons on first request.
-  process.env.DATABASE_URL = "memory://";
-  process.env.AI623_DATA_DIR = join(scratch, "site");
-  site = await startSiteServer();
-});
-afterAll(async () => {
-  await site?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
-
-/** A fresh user (so no scenario claims another's runs), an agent token and a cache folder. */
-async function setup(epochs: number, config: Record<string, unknown> = {}) {
-  const user = await signUpUser(site, `user${++users}@example.com`);
-  const { token, agent } = await user.mutate<{ token: string; agent: { id: string } }>("agents.create", {
-    name: `agent-${users}`,
-  });
-  const run = await user.mutate<RunRow>("runs.create", {
-    name: `e2e ${users}`,
-    config: {
-      dataset: "synthetic-cifar10",
-      init: "random",
-      freezeMode: "full",
-      epochs,
-      batchSize: 16,
-      imageSize: 32,
-      lr: 5e-3,
-      ...config,
-    },
-  });
-  const cacheDir = join(scratch, `cache-${users}`);
-  return { user, token, agentId: agent.id, run, cacheDir };
-}
-
-const getRun = (user: SiteUser, runId: string) => user.query<RunRow>("runs.get", { runId });
-const getMetrics = (user: SiteUser, runId: string) => user.query<MetricRow[]>("metrics.byRun", { runId });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function eventsOf(runId: string) {
-  const { db } = await getServerInstance();
-  return db
-    .select({ kind: runEvents.kind, attempt: runEvents.attempt, detail: runEvents.detail })
-    .from(runEvents)
-    .where(eq(runEvents.runId, runId))
-    .orderBy(asc(runEvents.id));
-}
+const e2e = useE2eSite("agent-e2e");
+const setup = (epochs: number, config: Record<string, unknown> = {}) => setupScenario(e2e, epochs, config);
 
 describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, () => {
   it("claims a run, posts every epoch, finishes it with the best epoch recorded, logs JSON with ids", async () => {
     const { user, token, agentId, run, cacheDir } = await setup(3);
-    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    const agent = spawnAgent({ server: e2e.site.url, token, cacheDir, args: ["--once"] });
     expect(await agent.exited, agent.stderr()).toBe(0);
     const done = await getRun(user, run.id);
     expect(done, `${done.errorCode}: ${done.error}`).toMatchObject({
@@ -119,7 +39,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
 
   it("trains head_only with bnFrozen eval on a cached frozen prefix and records it on the run", async () => {
     const { user, token, run, cacheDir } = await setup(2, { freezeMode: "head_only", bnFrozen: "eval" });
-    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    const agent = spawnAgent({ server: e2e.site.url, token, cacheDir, args: ["--once"] });
     expect(await agent.exited, agent.stderr()).toBe(0);
     const done = await getRun(user, run.id);
     expect(done, `${done.errorCode}: ${done.error}`).toMatchObject({ status: "succeeded", prefixCached: true });
@@ -128,7 +48,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
 
   it("stops a run within a step of a cancel request and reports it cancelled", async () => {
     const { user, token, run, cacheDir } = await setup(200);
-    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    const agent = spawnAgent({ server: e2e.site.url, token, cacheDir, args: ["--once"] });
     await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
     await user.mutate("runs.cancel", { runId: run.id });
     expect(await agent.exited, agent.stderr()).toBe(0);
@@ -139,7 +59,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
 
   it("after kill -9 and an expired lease, a second agent with the same cache resumes from the checkpoint", async () => {
     const { user, token, run, cacheDir } = await setup(5);
-    const first = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    const first = spawnAgent({ server: e2e.site.url, token, cacheDir, args: ["--once"] });
     await waitFor("checkpoint 2 reported", async () => ((await getRun(user, run.id)).checkpointEpoch ?? 0) >= 2);
     first.child.kill("SIGKILL");
     await first.exited;
@@ -148,7 +68,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     // The lease is the server's 60 s; instead of waiting it out, let it lapse now.
     const { db } = await getServerInstance();
     await db.update(runs).set({ leaseExpiresAt: sql`now() - interval '1 second'` }).where(eq(runs.id, run.id));
-    const second = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    const second = spawnAgent({ server: e2e.site.url, token, cacheDir, args: ["--once"] });
     expect(await second.exited, second.stderr()).toBe(0);
     const done = await getRun(user, run.id);
     expect(done).toMatchObject({ status: "succeeded", attempt: 2, epochsRecorded: 5 });
@@ -164,13 +84,13 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
 
   it("keeps every epoch through a server outage and delivers them once it is back", async () => {
     const { user, token, run, cacheDir } = await setup(5);
-    const agent = spawnAgent({ server: site.url, token, cacheDir, args: ["--once"] });
+    const agent = spawnAgent({ server: e2e.site.url, token, cacheDir, args: ["--once"] });
     await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
-    await site.pause();
+    await e2e.site.pause();
     // Epochs end while the server is away: the agent journals them.
     await agent.waitForLog((l) => l.epoch === 3 && typeof l.valAcc === "number");
     await agent.waitForLog((l) => String(l.msg).startsWith("Server unreachable"));
-    await site.resume();
+    await e2e.site.resume();
     expect(await agent.exited, agent.stderr()).toBe(0);
     expect(agent.logs.some((l) => String(l.msg).startsWith("Server reachable again"))).toBe(true);
     expect((await getMetrics(user, run.id)).map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5]);
@@ -181,7 +101,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     const { user, token, run, cacheDir } = await setup(3);
     // 30 training steps per epoch against 2 validation steps: the signal lands inside an epoch's training
     const overrides = { synthetic: { train: 480, test: 24, seed: 1 } };
-    const agent = spawnAgent({ server: site.url, token, cacheDir, overrides });
+    const agent = spawnAgent({ server: e2e.site.url, token, cacheDir, overrides });
     await waitFor("the first epoch", async () => (await getRun(user, run.id)).epochsRecorded >= 1);
     await new Promise((r) => setTimeout(r, 300));
     agent.child.kill("SIGTERM");
@@ -196,7 +116,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     expect(reported.step).toBeGreaterThanOrEqual(1);
     expect(released).toMatchObject({ checkpointEpoch: reported.epoch, checkpointStep: reported.step });
 
-    const second = spawnAgent({ server: site.url, token, cacheDir, overrides, args: ["--once"] });
+    const second = spawnAgent({ server: e2e.site.url, token, cacheDir, overrides, args: ["--once"] });
     expect(await second.exited, second.stderr()).toBe(0);
     expect(second.logs.find((l) => typeof l.resumeFrom === "number")).toMatchObject({
       resumeFrom: reported.epoch,
@@ -219,11 +139,11 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     const { user, token, agentId, run, cacheDir } = await setup(1);
     await user.mutate("runs.cancel", { runId: run.id });
     const doctor = async () => {
-      const checks = await collectDoctorChecks({ server: site.url, token, cacheDir, skipBackends: true }, {});
+      const checks = await collectDoctorChecks({ server: e2e.site.url, token, cacheDir, skipBackends: true }, {});
       return Object.fromEntries(checks.map((c) => [c.name, c]));
     };
     expect((await doctor()).token).toMatchObject({ ok: true });
-    const agent = spawnAgent({ server: site.url, token, cacheDir });
+    const agent = spawnAgent({ server: e2e.site.url, token, cacheDir });
     await agent.waitForLog((l) => String(l.msg).startsWith("Registered as"));
     await user.mutate("agents.revoke", { agentId });
     expect(await agent.exited).toBe(3);

@@ -30,6 +30,10 @@ export function spawnAgent(opt: {
   args?: string[];
   /** replaces fields of `tinyOverrides` (e.g. more synthetic images for longer epochs) */
   overrides?: Partial<typeof tinyOverrides>;
+  /** default wasm */
+  backend?: string;
+  /** added to the child's environment (e.g. VK_ICD_FILENAMES for webgpu on SwiftShader) */
+  env?: Record<string, string>;
 }): AgentProcess {
   const child = spawn(
     process.execPath,
@@ -43,7 +47,7 @@ export function spawnAgent(opt: {
       "--token",
       opt.token,
       "--backend",
-      "wasm",
+      opt.backend ?? "wasm",
       "--cache-dir",
       opt.cacheDir,
       "--log-format",
@@ -56,6 +60,7 @@ export function spawnAgent(opt: {
         ...process.env,
         AI623_TEST_OVERRIDES: JSON.stringify({ ...tinyOverrides, ...opt.overrides }),
         AI623_FAST: "",
+        ...opt.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     },

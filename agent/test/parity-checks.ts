@@ -57,7 +57,8 @@ function loadedNet(options: ResNetOptions, f: ParityFixture) {
   return net;
 }
 
-async function evalLogits(options: ResNetOptions, f: ParityFixture, disabled: string[]): Promise<Float32Array> {
+/** Eval-mode logits of a network built with `options`, the fixture's weights and `disabled` skips. */
+export async function evalLogits(options: ResNetOptions, f: ParityFixture, disabled: string[]): Promise<Float32Array> {
   const net = loadedNet({ ...options, disabledSkips: disabled }, f);
   try {
     const input = fixtureTensor(f, "input");

@@ -3,6 +3,8 @@
 // missing SwiftShader fails them (.ci/run installs chromium).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { expect } from "vitest";
+import { initBackend } from "../src/backend/init";
 
 const knownPaths = ["/usr/lib/chromium/vk_swiftshader_icd.json", "/usr/lib/chromium-browser/vk_swiftshader_icd.json"];
 
@@ -31,4 +33,13 @@ export const swiftShader = {
 export function useSwiftShader(): void {
   if (!swiftShader.icd) throw new Error(swiftShader.missing);
   process.env.VK_ICD_FILENAMES = swiftShader.icd;
+}
+
+/** Makes `backend` the active one for a test: wasm, or webgpu on SwiftShader (a failure when absent). */
+export async function initTestBackend(backend: "wasm" | "webgpu"): Promise<void> {
+  if (backend === "webgpu") {
+    expect(swiftShader.icd, swiftShader.missing).not.toBeNull();
+    useSwiftShader();
+  }
+  await initBackend(backend);
 }

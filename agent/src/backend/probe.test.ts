@@ -44,9 +44,10 @@ describe("probing in a child process", () => {
     expect(tf.getBackend()).toBe("cpu");
     expect(choice.reason).toMatch(/^forced by --backend/);
     if (!resolvePackage("@tensorflow/tfjs-node")) {
-      await expect(chooseBackend("tensorflow")).rejects.toThrow(
-        /--backend tensorflow cannot run here: .*not installed/,
-      );
+      await expect(chooseBackend("tensorflow")).rejects.toMatchObject({
+        code: "BACKEND_MISSING",
+        message: expect.stringMatching(/--backend tensorflow cannot run here: .*not installed/),
+      });
     }
     expect(() => parseBackendName("gpu")).toThrow(AgentError);
   });
@@ -54,13 +55,15 @@ describe("probing in a child process", () => {
 
 describe("probing webgpu", () => {
   it("says which part of the Vulkan stack is missing when Dawn finds no adapter", async () => {
-    const probe = await probeBackend("webgpu", { env: { VK_ICD_FILENAMES: "/nonexistent/icd.json" } });
-    expect(probe.ok).toBe(false);
+    const env = { VK_ICD_FILENAMES: "/nonexistent/icd.json" };
+    const probe = await probeBackend("webgpu", { env });
+    expect(probe).toMatchObject({ ok: false, code: "WEBGPU_NO_ADAPTER" });
     expect(probe.detail).toMatch(
       gatherVulkanFacts().loader
         ? /^no WebGPU adapter: VK_ICD_FILENAMES names \/nonexistent\/icd.json, which does not exist/
         : /^no WebGPU adapter: .*apt-get install libvulkan1/,
     );
+    await expect(chooseBackend("webgpu", { env })).rejects.toMatchObject({ code: "WEBGPU_NO_ADAPTER" });
   });
 
   it.skipIf(swiftShader.skip)("uses SwiftShader only when forced, and describes the adapter", async () => {

@@ -23,6 +23,8 @@ export interface ProbeResult {
   detail: string;
   /** webgpu: the adapter Dawn found (also when refused for being software) */
   adapter?: GpuAdapter;
+  /** the error code when a forced backend is refused for this (default BACKEND_UNAVAILABLE) */
+  code?: "BACKEND_MISSING" | "WEBGPU_NO_ADAPTER";
 }
 
 export interface ProbeOptions {
@@ -154,7 +156,8 @@ export function judgeWebGpuProbe(out: ChildOutcome, opt: ProbeOptions = {}, env:
   const backend = "webgpu" as const;
   if (out.stdout.includes("AI623_PROBE_NO_ADAPTER")) {
     const facts = gatherVulkanFacts({ ...env, ...opt.env });
-    return { backend, ok: false, detail: `no WebGPU adapter: ${explainNoAdapter(facts, out.stderr)}` };
+    const detail = `no WebGPU adapter: ${explainNoAdapter(facts, out.stderr)}`;
+    return { backend, ok: false, detail, code: "WEBGPU_NO_ADAPTER" as const };
   }
   const line = out.stdout.split("\n").find((l) => l.startsWith("AI623_PROBE_ADAPTER "));
   if (!line) return judgeProbe(backend, out);
@@ -180,8 +183,15 @@ export async function probeBackend(backend: BackendId, opt: ProbeOptions = {}): 
     const pkg = backend === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-webgpu";
     const entry = resolvePackage(pkg);
     const dawn = backend === "webgpu" ? resolvePackage("webgpu") : tfjs;
-    if (!tfjs || !entry) return { backend, ok: false, detail: `${pkg} is not installed: reinstall ai623-agent` };
-    if (!dawn) return { backend, ok: false, detail: "webgpu (Dawn) is not installed: reinstall ai623-agent" };
+    if (!tfjs || !entry || !dawn) {
+      const missing = !tfjs || !entry ? pkg : "webgpu (Dawn)";
+      return {
+        backend,
+        ok: false,
+        detail: `${missing} is not installed: reinstall ai623-agent`,
+        code: "BACKEND_MISSING",
+      };
+    }
     const env = {
       ...opt.env,
       AI623_PROBE_KIND: backend,
@@ -193,7 +203,8 @@ export async function probeBackend(backend: BackendId, opt: ProbeOptions = {}): 
     return backend === "wasm" ? judgeProbe(backend, out) : judgeWebGpuProbe(out, opt);
   }
   const entry = resolvePackage(nativePackages[backend]);
-  if (!entry) return { backend, ok: false, detail: `${nativePackages[backend]} is not installed` };
+  if (!entry)
+    return { backend, ok: false, detail: `${nativePackages[backend]} is not installed`, code: "BACKEND_MISSING" };
   const env = { ...opt.env, AI623_PROBE_ENTRY: pathToFileURL(entry).href, AI623_PROBE_KIND: backend };
   return judgeProbe(backend, await runChild(env, timeoutMs));
 }
@@ -206,7 +217,7 @@ export async function chooseBackend(forced?: BackendId, opt: ProbeOptions = {}):
   if (forced) {
     const probe = await probeBackend(forced, { ...opt, allowSoftwareAdapter: true });
     if (!probe.ok) {
-      throw new AgentError("BACKEND_UNAVAILABLE", `--backend ${forced} cannot run here: ${probe.detail}`);
+      throw new AgentError(probe.code ?? "BACKEND_UNAVAILABLE", `--backend ${forced} cannot run here: ${probe.detail}`);
     }
     return { backend: forced, reason: `forced by --backend: ${probe.detail}`, probes: [probe] };
   }

@@ -121,6 +121,9 @@ function requiredLimits(l: GPUSupportedLimits): Record<string, number> {
   };
 }
 
+const notInitialised = () =>
+  new AgentError("BACKEND_FAILED", "tfjs-backend-webgpu did not initialise on the device: use --backend wasm");
+
 const globalRecord = globalThis as unknown as Record<string, unknown> & { navigator?: Record<string, unknown> };
 
 /** tfjs-backend-webgpu reads navigator.gpu (Node ≥ 21 has a navigator without one; 20 has none). */
@@ -136,7 +139,13 @@ function installNavigatorGpu(gpu: GPU): boolean {
  * integrated one before a software one). Returns the adapter as the run records it.
  */
 export async function initWebGpu(options: WebGpuOptions = {}): Promise<GpuAdapter> {
-  if (held && !held.fault && held.options.memoryMb === options.memoryMb) return held.adapter;
+  if (held && !held.fault && held.options.memoryMb === options.memoryMb) {
+    // another backend may have been made active meanwhile (tests compare backends in one process)
+    if (tf.getBackend() !== "webgpu" && !(await tf.setBackend("webgpu"))) {
+      throw notInitialised();
+    }
+    return held.adapter;
+  }
   await releaseWebGpu();
   const dawn: typeof Dawn = await importOrMissing("webgpu (Dawn)", () => import("webgpu"));
   // GPUBufferUsage, GPUMapMode, … that the backend reads as globals
@@ -199,7 +208,7 @@ export async function initWebGpu(options: WebGpuOptions = {}): Promise<GpuAdapte
   tf.registerBackend("webgpu", () => new WebGPUBackend(device, info), 0);
   if (!(await tf.setBackend("webgpu"))) {
     await releaseWebGpu();
-    throw new AgentError("BACKEND_FAILED", "tfjs-backend-webgpu did not initialise on the device: use --backend wasm");
+    throw notInitialised();
   }
   await tf.ready();
   return described;

@@ -30,15 +30,18 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
   const checks: DoctorCheck[] = [];
   checks.push({ name: "agent", ok: true, detail: `ai623-agent ${agentVersion}, Node ${process.versions.node}` });
   if (!o.skipBackends) {
+    const gpuMemoryMb = Number(env.AI623_GPU_MEMORY_MB) || null;
     for (const backend of backendIds) {
-      const probe = await probeBackend(backend);
+      // webgpu: show a software adapter too (what --backend webgpu would use), marked as such
+      const probe = await probeBackend(backend, { allowSoftwareAdapter: true, gpuMemoryMb });
       // Only the portable backends must work; native ones are optional extras.
       const required = backend === "wasm" || backend === "cpu";
+      const software = probe.ok && probe.adapter?.software ? " (automatic choice skips a software adapter)" : "";
       checks.push({
         name: `backend ${backend}`,
         ok: probe.ok || !required,
         ...(required ? {} : { optional: true }),
-        detail: `${probe.ok ? "works" : `unavailable${required ? "" : " (optional)"}`}: ${probe.detail}`,
+        detail: `${probe.ok ? "works" : `unavailable${required ? "" : " (optional)"}`}: ${probe.detail}${software}`,
       });
     }
   }

@@ -1,11 +1,15 @@
 // `ai623-agent [run]`: resolve options (flags > AI623_* environment), pick the backend, then hand over
 // to the agent loop until --max-runs, a signal or a revoked token.
 import os from "node:os";
+import { backendIds } from "@ai623/shared";
 import { z } from "zod";
 import { createAgentApi } from "../api/client";
+import { releaseBackend } from "../backend/init";
 import { selectBackend } from "../backend/probe";
+import { recoverWebGpu, webGpuFault } from "../backend/webgpu";
+import { formatAdapter } from "../backend/webgpu-adapter";
 import { AgentError } from "../errors";
-import { type BackendInfo, runAgentLoop } from "../runner/agent-loop";
+import { type BackendHealth, type BackendInfo, runAgentLoop } from "../runner/agent-loop";
 import { lockCacheDir } from "../runner/cache-lock";
 import { watchShutdown } from "../runner/shutdown";
 import { createTerminal, type LogFormat } from "../runner/terminal";
@@ -13,7 +17,7 @@ import type { ModelOverrides } from "../train/train-run";
 import { resolveCacheDir } from "../util/cache-dir";
 import { agentVersion } from "../version";
 
-export const backendChoices = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export const backendChoices = ["auto", ...backendIds] as const;
 
 export interface RunOptions {
   server?: string;
@@ -26,6 +30,7 @@ export interface RunOptions {
   maxRuns?: string;
   logFormat?: string;
   checkpointEvery?: string;
+  gpuMemory?: string;
 }
 
 export interface ResolvedRunOptions {
@@ -38,6 +43,8 @@ export interface ResolvedRunOptions {
   maxRuns: number | null;
   logFormat: LogFormat;
   checkpointEvery: number;
+  /** webgpu's GPU memory budget in MB; null = from the adapter (see webgpu-adapter.ts) */
+  gpuMemoryMb: number | null;
 }
 
 const wholeNumber = (flag: string, value: string, min: number) => {
@@ -75,6 +82,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const maxRunsRaw = o.maxRuns ?? env.AI623_MAX_RUNS;
   const maxRuns = o.once ? 1 : maxRunsRaw ? wholeNumber("--max-runs", maxRunsRaw, 1) : null;
   const dataDir = o.dataDir ?? env.AI623_AGENT_DATA_DIR;
+  const gpuMemory = o.gpuMemory ?? env.AI623_GPU_MEMORY_MB;
   return {
     server,
     token,
@@ -85,6 +93,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     maxRuns,
     logFormat,
     checkpointEvery: wholeNumber("--checkpoint-every", o.checkpointEvery ?? env.AI623_CHECKPOINT_EVERY ?? "1", 0),
+    gpuMemoryMb: gpuMemory ? wholeNumber("--gpu-memory", gpuMemory, 1) : null,
   };
 }
 
@@ -126,26 +135,33 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
     },
   );
   try {
-    const choice = await selectBackend(opts.backend === "auto" ? undefined : opts.backend);
+    const choice = await selectBackend(opts.backend === "auto" ? undefined : opts.backend, {
+      gpuMemoryMb: opts.gpuMemoryMb,
+    });
     const cpus = os.cpus();
-    // what the backend really uses: XNNPACK's pool for wasm (AI623_WASM_THREADS), 1 for cpu
+    // what the backend really uses: XNNPACK's pool for wasm (AI623_WASM_THREADS), 1 for cpu and webgpu
     const threads = choice.threads;
     if (choice.threadsNote) log.warn({ threads }, choice.threadsNote);
+    const adapter = choice.adapter ?? null;
+    const onThreads = `${threads} thread${threads > 1 ? "s" : ""}`;
     const backend: BackendInfo = {
       id: choice.backend,
       reason: choice.reason,
-      gpu: choice.backend === "tensorflow-gpu",
-      device:
-        `${choice.backend === "tensorflow-gpu" ? "GPU" : (cpus[0]?.model.trim() ?? "CPU")} (${threads} thread${threads > 1 ? "s" : ""})`.slice(
-          0,
-          200,
-        ),
+      gpu: choice.backend === "tensorflow-gpu" || (adapter !== null && !adapter.software),
+      device: (adapter
+        ? adapter.description
+        : `${choice.backend === "tensorflow-gpu" ? "GPU" : (cpus[0]?.model.trim() ?? "CPU")} (${onThreads})`
+      ).slice(0, 200),
       threads,
+      adapter,
     };
     log.info(
-      { backend: backend.id, threads },
-      `Backend ${backend.id} on ${threads} thread${threads > 1 ? "s" : ""}: ${choice.reason}`,
+      { backend: backend.id, threads, ...(adapter ? { adapter } : {}) },
+      `Backend ${backend.id} on ${adapter ? formatAdapter(adapter) : onThreads}: ${choice.reason}`,
     );
+    // webgpu: a lost device or a GPU error fails the run, then the device is re-created for the next
+    const health: BackendHealth | undefined =
+      choice.backend === "webgpu" ? { fault: webGpuFault, recover: recoverWebGpu } : undefined;
     log.info({ cacheDir: opts.cacheDir, server: opts.server }, `Agent ${agentVersion}, cache ${opts.cacheDir}`);
     const overrides: ModelOverrides | undefined = test
       ? {
@@ -173,6 +189,7 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
       checkpointEvery: opts.checkpointEvery,
       ...(test?.idleMinMs && test.idleMaxMs ? { idle: { minMs: test.idleMinMs, maxMs: test.idleMaxMs } } : {}),
       ...(overrides ? { overrides } : {}),
+      ...(health ? { health } : {}),
       terminal,
       shutdown,
     });
@@ -185,5 +202,6 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
   } finally {
     shutdown.dispose();
     unlock();
+    await releaseBackend();
   }
 }

@@ -85,11 +85,11 @@ describe("safetensors", () => {
 describe("torchvision weights", () => {
   const fixture = readSafetensors(readFileSync(join(fixtures, "tiny-weights.safetensors")));
 
-  it("exports exactly what it loaded, in torchvision layout", () => {
+  it("exports exactly what it loaded, in torchvision layout", async () => {
     const net = buildResNet(tiny);
     const report = loadTorchvisionTensors(net, fixture);
     expect(report.ignored.every((k) => k.endsWith("num_batches_tracked"))).toBe(true);
-    const exported = exportTorchvisionTensors(net);
+    const exported = await exportTorchvisionTensors(net);
     expect(exported.map((t) => t.name)).toEqual([...fixture.tensors.keys()]);
     for (const t of exported) expect(t, t.name).toEqual(fixture.tensors.get(t.name));
     disposeResNet(net);
@@ -126,7 +126,7 @@ describe("torchvision weights", () => {
     await saveCheckpoint(a, path, { epoch: "1" });
     expect(readSafetensors(readFileSync(path)).metadata).toEqual({ format: "pt", epoch: "1" });
     const b = buildResNet({ ...tiny, disabledSkips: ["layer3.0"], seed: 4 });
-    expect((await loadWeightsFile(b, path)).loaded).toBe(exportTorchvisionTensors(a).length);
+    expect((await loadWeightsFile(b, path)).loaded).toBe((await exportTorchvisionTensors(a)).length);
     const x = tf.randomNormal([2, 32, 32, 3], 0, 1, "float32", 1);
     const [ya, yb] = [a, b].map((n) => (n.model.predict(x) as tf.Tensor).dataSync());
     expect(yb).toEqual(ya);

@@ -143,22 +143,26 @@ export async function loadWeightsFile(net: ResNet, path: string): Promise<LoadRe
   return loadTorchvisionTensors(net, readSafetensors(buf, path), path);
 }
 
-/** The network's tensors in torchvision layout and names (what `load_state_dict` expects). */
-export function exportTorchvisionTensors(net: ResNet): NamedTensor[] {
-  return listSlots(net).map((slot) => {
+/**
+ * The network's tensors in torchvision layout and names (what `load_state_dict` expects). Read
+ * asynchronously: the webgpu backend cannot read a GPU buffer synchronously under Node.
+ */
+export async function exportTorchvisionTensors(net: ResNet): Promise<NamedTensor[]> {
+  const out: NamedTensor[] = [];
+  for (const slot of listSlots(net)) {
     const data = tf.tidy(() => {
       const v = slot.layer.weights[slot.index]!.read();
       if (slot.kind === "conv") return tf.transpose(v, [3, 2, 0, 1]);
       if (slot.kind === "linear") return tf.transpose(v);
       return v.clone();
     });
-    const out = { name: slot.key, shape: slot.torchShape, data: data.dataSync() as Float32Array };
+    out.push({ name: slot.key, shape: slot.torchShape, data: (await data.data()) as Float32Array });
     data.dispose();
-    return out;
-  });
+  }
+  return out;
 }
 
 /** Writes a checkpoint a PyTorch user can `load_state_dict` (safetensors.torch.load_file). */
 export async function saveCheckpoint(net: ResNet, path: string, metadata: Record<string, string> = {}): Promise<void> {
-  await writeFile(path, writeSafetensors(exportTorchvisionTensors(net), { format: "pt", ...metadata }));
+  await writeFile(path, writeSafetensors(await exportTorchvisionTensors(net), { format: "pt", ...metadata }));
 }

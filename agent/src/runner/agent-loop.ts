@@ -2,7 +2,7 @@
 // release)* until --max-runs, a signal or a revoked token. Heartbeats run on their own thread all
 // along (heartbeat.ts); reports go through the on-disk outbox (reporter.ts).
 import { join } from "node:path";
-import type { BackendId, ClaimedRun, HostInfo } from "@ai623/shared";
+import type { BackendId, ClaimedRun, GpuAdapter, HostInfo } from "@ai623/shared";
 import { type AgentApi, describeApiError, httpStatusOf, tokenRejectedError, trpcEndpoint } from "../api/client";
 import { AgentError } from "../errors";
 import { type CheckpointInfo, describePosition, listCheckpoints } from "../train/checkpoint";
@@ -19,6 +19,16 @@ export interface BackendInfo {
   gpu: boolean;
   device: string;
   threads: number;
+  /** webgpu: the adapter (re-read after a recovery) */
+  adapter: GpuAdapter | null;
+}
+
+/** A backend that can fail under a run (webgpu: a lost device, GPU out of memory) and be brought back. */
+export interface BackendHealth {
+  /** the fault that ends the current run; null while healthy */
+  fault(): AgentError | null;
+  /** re-creates the backend after a fault, before the next claim; throws while it cannot */
+  recover(): Promise<GpuAdapter | null>;
 }
 
 export interface AgentLoopOptions {
@@ -35,6 +45,7 @@ export interface AgentLoopOptions {
   idle?: { minMs: number; maxMs: number };
   checkpointEvery?: number;
   overrides?: ModelOverrides;
+  health?: BackendHealth;
   terminal: Terminal;
   shutdown: Shutdown;
 }
@@ -61,7 +72,12 @@ export async function runAgentLoop(opt: AgentLoopOptions): Promise<AgentLoopResu
   const idle = opt.idle ?? { minMs: 2_000, maxMs: 30_000 };
   const hello = await callWithRetry(opt, "hello", () =>
     opt.api.hello({
-      host: { ...opt.host, gpu: null, backend: opt.backend.id, backendReason: opt.backend.reason.slice(0, 1000) },
+      host: {
+        ...opt.host,
+        gpu: opt.backend.adapter?.description.slice(0, 200) ?? null,
+        backend: opt.backend.id,
+        backendReason: opt.backend.reason.slice(0, 1000),
+      },
     }),
   );
   if (!hello) return { runs: 0, stoppedBy: "signal" };
@@ -81,6 +97,17 @@ export async function runAgentLoop(opt: AgentLoopOptions): Promise<AgentLoopResu
     for (let idleAttempt = 0; ; ) {
       if (shutdown.requested) return { runs, stoppedBy: "signal" };
       if (heartbeat.tokenRejected) throw tokenRejectedError();
+      if (opt.health?.fault()) {
+        // the run that met the fault has failed; claim nothing until the backend is back
+        try {
+          opt.backend.adapter = await opt.health.recover();
+          log.info({ adapter: opt.backend.adapter }, "Backend re-created after the fault; claiming again");
+        } catch (e) {
+          terminal.idle(`${toErrorInfo(e).message}; retrying`);
+          await sleep(backoffMs(idleAttempt++, idle.minMs, idle.maxMs), shutdown.signal);
+          continue;
+        }
+      }
       let run: ClaimedRun | null = null;
       try {
         run = (await opt.api.claim({ gpu: opt.backend.gpu })).run;
@@ -146,6 +173,8 @@ async function processRun(
       sha256: checkpoint.sha256,
     });
   const stopReason = (): StopReason | null => {
+    const fault = opt.health?.fault();
+    if (fault) throw fault; // the step's results are not to be trusted: fail the run now
     if (shutdown.requested) return "signal";
     if (heartbeat.tokenRejected || reporter.fatal) return "token";
     if (heartbeat.cancelRequested) return "cancel";
@@ -171,6 +200,7 @@ async function processRun(
           backendReason: opt.backend.reason.slice(0, 1000),
           device: opt.backend.device,
           threads: opt.backend.threads,
+          ...(opt.backend.adapter ? { adapter: opt.backend.adapter } : {}),
           prefixCached: info.prefixCache.cached,
           memoryPlan: info.memoryPlan,
           resumedFromEpoch: info.resumedFrom?.epoch ?? null,
@@ -194,6 +224,8 @@ async function processRun(
       },
     });
     terminal.clear();
+    const fault = opt.health?.fault();
+    if (fault) throw fault; // seen after the last step: its results are not to be trusted either
     const stop = result.stopReason;
     if (stop === "token") throw tokenRejectedError();
     if (stop === "lost") {
@@ -221,7 +253,8 @@ async function processRun(
     terminal.clear();
     if (error instanceof AgentError && error.code === "TOKEN_REJECTED") throw error;
     if (reporter.fatal) throw tokenRejectedError();
-    const info = toErrorInfo(error);
+    // a GPU fault makes later steps fail with vaguer errors: report the cause
+    const info = toErrorInfo(opt.health?.fault() ?? error);
     log.error({ code: info.code }, `Run failed: ${info.message}`);
     reporter.add("fail", run.id, { runId: run.id, error: info });
   } finally {

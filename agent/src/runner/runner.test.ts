@@ -29,6 +29,10 @@ describe("resolveRunOptions", () => {
     expect(o).toMatchObject({ maxRuns: null, logFormat: "pretty", checkpointEvery: 1 });
     expect(resolveRunOptions({ once: true, maxRuns: "5" }, env).maxRuns).toBe(1);
     expect(resolveRunOptions({ maxRuns: "5" }, env).maxRuns).toBe(5);
+    expect(resolveRunOptions({}, env).gpuMemoryMb).toBeNull();
+    const gpu = resolveRunOptions({ backend: "webgpu" }, { ...env, AI623_GPU_MEMORY_MB: "6000" });
+    expect(gpu).toMatchObject({ backend: "webgpu", gpuMemoryMb: 6000 });
+    expect(resolveRunOptions({ gpuMemory: "8000" }, { ...env, AI623_GPU_MEMORY_MB: "6000" }).gpuMemoryMb).toBe(8000);
   });
   it("names the missing or bad option", () => {
     expect(() => resolveRunOptions({}, {})).toThrow(/--server URL or set AI623_SERVER/);
@@ -37,6 +41,7 @@ describe("resolveRunOptions", () => {
     expect(() => resolveRunOptions({ ...base, backend: "gpu" }, {})).toThrow(/auto, tensorflow-gpu/);
     expect(() => resolveRunOptions({ ...base, maxRuns: "0" }, {})).toThrow(/--max-runs must be a whole number/);
     expect(() => resolveRunOptions({ ...base, logFormat: "xml" }, {})).toThrow(/pretty or json/);
+    expect(() => resolveRunOptions({ ...base, gpuMemory: "8 GB" }, {})).toThrow(/--gpu-memory must be a whole number/);
   });
 });
 

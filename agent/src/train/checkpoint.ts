@@ -129,15 +129,18 @@ export async function writeCheckpoint(opt: {
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  const model = writeSafetensors(exportTorchvisionTensors(opt.net), { format: "pt", epoch: String(opt.epoch) });
+  const model = writeSafetensors(await exportTorchvisionTensors(opt.net), { format: "pt", epoch: String(opt.epoch) });
   const slots = await opt.optimizer.getWeights();
-  const optimizerTensors = slots.map((s, i) => ({
-    name: `slot.${String(i).padStart(5, "0")}`,
-    shape: [...s.tensor.shape],
-    data: Float32Array.from(s.tensor.dataSync()),
-  }));
+  // read with data(), never dataSync(): webgpu cannot read synchronously under Node
+  const optimizerTensors = await Promise.all(
+    slots.map(async (s, i) => ({
+      name: `slot.${String(i).padStart(5, "0")}`,
+      shape: [...s.tensor.shape],
+      data: Float32Array.from(await s.tensor.data()),
+    })),
+  );
   for (const [name, v] of adamPowerVariables(opt.optimizer)) {
-    optimizerTensors.push({ name, shape: [], data: Float32Array.from(v.dataSync()) });
+    optimizerTensors.push({ name, shape: [], data: Float32Array.from(await v.data()) });
   }
   const names = JSON.stringify(slots.map((s) => s.name));
   // getWeights hands out the iteration count as a fresh tensor; the slots are the optimiser's own.
