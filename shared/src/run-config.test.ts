@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getPreset, presets, suites } from "./presets";
 import { blockNames } from "./resnet-arch";
-import { parseRunConfig, runConfigSchema } from "./run-config";
+import { parseRunConfig, runConfigSchema, usesBatchStatistics } from "./run-config";
 
 describe("run config", () => {
   it("fills the study's defaults", () => {
@@ -20,6 +20,12 @@ describe("run config", () => {
 
   it("rejects unknown fields rather than dropping them", () => {
     expect(runConfigSchema.safeParse({ learningRate: 0.1 }).success).toBe(false);
+  });
+
+  it("knows which configs normalise with batch statistics: all but head-only with eval-mode frozen BatchNorm", () => {
+    expect(usesBatchStatistics(parseRunConfig({}))).toBe(true);
+    expect(usesBatchStatistics(parseRunConfig({ bnFrozen: "eval" }))).toBe(false);
+    expect(usesBatchStatistics(parseRunConfig({ bnFrozen: "eval", freezeMode: "final_block" }))).toBe(true);
   });
 
   it("has ResNet-152's 50 blocks", () => {

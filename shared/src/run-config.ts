@@ -93,6 +93,15 @@ export const runConfigSchema = z
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
+/**
+ * Whether a training step normalises with batch statistics somewhere: trainable BatchNorm layers
+ * always do, frozen ones under `bnFrozen: "train"`. Only a head-only run with eval-mode frozen
+ * BatchNorm has none, and then how a batch is split into micro-batches changes nothing BatchNorm sees.
+ */
+export function usesBatchStatistics(config: Pick<RunConfig, "freezeMode" | "bnFrozen">): boolean {
+  return !(config.freezeMode === "head_only" && config.bnFrozen === "eval");
+}
+
 /** Fill every default; throws a ZodError naming each bad field. */
 export function parseRunConfig(input: unknown): RunConfig {
   return runConfigSchema.parse(input);

@@ -35,7 +35,9 @@ test("the disabled-skip preset shows its params and FLOPs before launch, validat
   await expect(page.getByText("Fix the fields marked in red to see the network's size and cost.")).toBeVisible();
   await page.getByRole("button", { name: "Queue run" }).click();
   // (Next's route announcer is an alert too: pick ours by its text)
-  await expect(page.getByRole("alert").filter({ hasText: "marked in red: lr, imageSize" })).toBeVisible();
+  await expect(
+    page.getByRole("alert").filter({ hasText: "marked in red: Learning rate, Image size (px)" }),
+  ).toBeVisible();
   expect((await query<{ items: unknown[] }>(page, "runs.list", {})).items).toHaveLength(0);
 
   await lr.fill("1e-4");

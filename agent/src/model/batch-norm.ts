@@ -6,6 +6,7 @@
 //     PyTorch's `bn.eval()` even when the model runs with `training: true`, and never writes its
 //     moving statistics. tfjs's stock layer updates them whenever training is true, trainable or not.
 import * as tf from "@tensorflow/tfjs";
+import { batchNormTrain } from "./batch-norm-train";
 
 interface VariableLike {
   read(): tf.Tensor;
@@ -64,18 +65,20 @@ export function installTorchBatchNorm(layer: tf.layers.Layer): tf.layers.Layer {
       if (kwargs?.training !== true || pinned.has(layer)) {
         return tf.batchNorm(x, bn.movingMean.read(), bn.movingVariance.read(), beta, gamma, bn.epsilon);
       }
-      const axes = x.shape.map((_, i) => i).slice(0, -1);
-      const { mean, variance } = tf.moments(x, axes);
-      const out = tf.batchNorm(x, mean, variance, beta, gamma, bn.epsilon);
-      if (statUpdatesSuspended > 0) return out;
-      const n = x.size / x.shape[x.shape.length - 1]!;
-      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-      // Keras momentum m keeps m of the old value: m = 0.9 is PyTorch's momentum 0.1.
-      const blend = (v: VariableLike, batch: tf.Tensor) =>
-        v.write(tf.add(tf.mul(v.read(), bn.momentum), tf.mul(batch, 1 - bn.momentum)));
-      blend(bn.movingMean, mean);
-      blend(bn.movingVariance, unbiased);
-      return out;
+      const { y: out, mean, variance } = batchNormTrain(x, gamma, beta, bn.epsilon);
+      try {
+        if (statUpdatesSuspended > 0) return out;
+        const n = x.size / x.shape[x.shape.length - 1]!;
+        const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+        // Keras momentum m keeps m of the old value: m = 0.9 is PyTorch's momentum 0.1.
+        const blend = (v: VariableLike, batch: tf.Tensor) =>
+          v.write(tf.add(tf.mul(v.read(), bn.momentum), tf.mul(batch, 1 - bn.momentum)));
+        blend(bn.movingMean, mean);
+        blend(bn.movingVariance, unbiased);
+        return out;
+      } finally {
+        tf.dispose([mean, variance]);
+      }
     });
   installed.add(layer);
   return layer;

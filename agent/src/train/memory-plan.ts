@@ -8,12 +8,12 @@
 // were fitted to the wasm heap's high-water mark for ResNet-152 at 32 and 224 px in every freeze mode,
 // with and without recomputation (agent README, "Memory"): they over-estimate it by 1–50 %, never under.
 import os from "node:os";
-import type { BackendId, GpuAdapter, MemoryPlan, RunConfig } from "@ai623/shared";
+import { type BackendId, type GpuAdapter, type MemoryPlan, type RunConfig, usesBatchStatistics } from "@ai623/shared";
 import { AgentError } from "../errors";
 import { type SegmentShape, segmentShapes, segmentsAfter } from "../model/segment-shapes";
 
 /** Bytes the tape keeps per element of a trained layer's output (BatchNorm's moments, gradients…). */
-export const tapeFactor = 5.5;
+export const tapeFactor = 4;
 /** Bytes, per element of a layer output, alive while a frozen segment runs tape-free. */
 export const forwardFactor = 1.5;
 /** tfjs-backend-wasm's heap cannot grow past 4 GiB (wasm32). */
@@ -177,8 +177,7 @@ export function planStepMemory(config: PlanConfig, o: PlanOptions): StepMemoryPl
     1,
     Math.min(batch, Math.floor((limit - one.fixedMb) / Math.max(one.inferencePerImageMb, 1e-9))),
   );
-  // head_only with eval BatchNorm: every BatchNorm runs on its statistics, micro-batches are exact
-  const batchStatistics = !(config.freezeMode === "head_only" && config.bnFrozen === "eval");
+  const batchStatistics = usesBatchStatistics(config);
   const planFor = (m: number, recompute: boolean): StepMemoryPlan => ({
     batchSize: batch,
     microBatchSize: m,

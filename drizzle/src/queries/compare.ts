@@ -67,6 +67,7 @@ export async function loadComparisonRuns(
         metrics: metrics.filter((m) => m.runId === id).map(({ runId: _r, attempt: _a, recordedAt: _t, ...m }) => m),
         wallSeconds: run.startedAt ? ((run.finishedAt?.getTime() ?? now) - run.startedAt.getTime()) / 1000 : null,
         prefixCached: run.prefixCached,
+        memoryPlan: run.memoryPlan,
         error,
       },
     ];

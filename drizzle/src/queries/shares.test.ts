@@ -52,6 +52,40 @@ describe.each(sqlEngines)("comparisons and share links on %s", (engine) => {
     await expect(getComparison(t.db, owner, [])).rejects.toBeInstanceOf(BadInputError);
   });
 
+  it("carries each run's memory plan into the report, which lists micro-batched BatchNorm", async () => {
+    const owner = await createTestUser(t.db);
+    const { pre, rnd, agentId } = await twoTrainedRuns(owner);
+    const split = await queueTestRun(t.db, owner, { name: "split", config: testConfig({ seed: 7 }) });
+    await claimNextRun(t.db, agentId, { gpu: false });
+    const memoryPlan = {
+      batchSize: 128,
+      microBatchSize: 32,
+      microBatches: 4,
+      recompute: true,
+      batchStatistics: true,
+      estimatedPeakMb: 3100,
+      limitMb: 3891,
+      limitSource: "wasm heap (4 GiB)",
+    };
+    await startRun(t.db, agentId, {
+      runId: split.id,
+      backend: "wasm",
+      backendReason: "test",
+      device: "cpu",
+      threads: 1,
+      prefixCached: false,
+      memoryPlan,
+      resumedFromEpoch: null,
+      weightsSha256: null,
+    });
+    await upsertEpochMetrics(t.db, agentId, split.id, epochRow(1, 0.4));
+    const { runs, report } = await getComparison(t.db, owner, [pre.id, rnd.id, split.id]);
+    expect(runs.map((r) => r.memoryPlan ?? null)).toEqual([null, null, memoryPlan]);
+    const caveat = report.caveats.find((c) => c.id === "caveat.micro-batch-bn");
+    expect(caveat?.runIds).toEqual([split.id]);
+    expect(caveat?.text).toContain('micro-batches of 32 of a batch of 128 in "split" (still running, 1 of 5 epochs).');
+  });
+
   it("freezes a snapshot link, keeps a live link current, hides failure details, and revokes", async () => {
     const owner = await createTestUser(t.db);
     const { pre, rnd, agentId } = await twoTrainedRuns(owner);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateComparisonReport } from "./report";
-import { makeRun } from "./test-fixtures";
+import { makeMemoryPlan, makeRun } from "./test-fixtures";
 import type { Caveat } from "./types";
 
 const caveatsOf = (runs: Parameters<typeof generateComparisonReport>[0]) => generateComparisonReport(runs).caveats;
@@ -78,6 +78,82 @@ describe("caveat detection", () => {
     const allEval = caveatsOf([makeRun({ id: "e", best: 0.6, config: { bnFrozen: "eval" } })]);
     expect(byId(allEval, "caveat.bn-eval")?.severity).toBe("info");
     expect(byId(allEval, "caveat.bn-differs")).toBeUndefined();
+  });
+
+  it("lists runs whose train-mode BatchNorm saw micro-batches as a deviation from the study", () => {
+    const caveats = caveatsOf([
+      makeRun({ id: "a", name: "split 32", best: 0.6, config: {}, memoryPlan: makeMemoryPlan({ microBatchSize: 32 }) }),
+      makeRun({
+        id: "b",
+        name: "split 48",
+        best: 0.62,
+        config: { seed: 2 },
+        memoryPlan: makeMemoryPlan({ microBatchSize: 48 }),
+      }),
+      makeRun({
+        id: "c",
+        name: "split 32 again",
+        best: 0.6,
+        config: { seed: 3 },
+        memoryPlan: makeMemoryPlan({ microBatchSize: 32 }),
+      }),
+    ]);
+    const c = byId(caveats, "caveat.micro-batch-bn")!;
+    expect(c.severity).toBe("warning");
+    expect(c.runIds).toEqual(["a", "b", "c"]);
+    expect(c.text).toMatch(/^Deviation from the study: /);
+    expect(c.text).toContain(
+      'as the study did: micro-batches of 32 of a batch of 128 in "split 32" and "split 32 again"; micro-batches of at most 48 of a batch of 128 in "split 48". ',
+    );
+    expect(c.numbers).toEqual({ runs: 3, smallestMicroBatch: 32 });
+    // 32 and 48 are two BatchNorm batch sizes
+    expect(byId(caveats, "caveat.micro-batch-differs")?.text).toContain(
+      'normalised over 2 batch sizes: micro-batches of 32 in "split 32" and "split 32 again"; micro-batches of at most 48 in "split 48".',
+    );
+  });
+
+  it("flags runs that differ in micro-batching, naming whole-batch runs too", () => {
+    const caveats = caveatsOf([
+      makeRun({ id: "whole", best: 0.6, config: {} }),
+      makeRun({ id: "split", best: 0.6, config: { seed: 2 }, memoryPlan: makeMemoryPlan({ microBatchSize: 16 }) }),
+    ]);
+    const differs = byId(caveats, "caveat.micro-batch-differs")!;
+    expect(differs.text).toContain(': whole batches of 128 in "whole"; micro-batches of 16 in "split".');
+    expect(differs.text).toMatch(
+      /^Runs on CIFAR-10 differ in micro-batching, so train-mode BatchNorm normalised over 2 batch sizes: /,
+    );
+    expect(differs.runIds).toEqual(["whole", "split"]);
+    expect(byId(caveats, "caveat.micro-batch-bn")?.text).toContain(
+      'micro-batches of 16 of a batch of 128 in "split". The agent split batches',
+    );
+    // one run alone deviates from the study but differs from nothing
+    const alone = caveatsOf([
+      makeRun({ id: "s", best: 0.6, config: {}, memoryPlan: makeMemoryPlan({ microBatchSize: 16 }) }),
+    ]);
+    expect(byId(alone, "caveat.micro-batch-bn")?.runIds).toEqual(["s"]);
+    expect(byId(alone, "caveat.micro-batch-differs")).toBeUndefined();
+  });
+
+  it("says nothing of micro-batches that BatchNorm does not see", () => {
+    const evalBn = { bnFrozen: "eval" as const };
+    const caveats = caveatsOf([
+      // frozen BatchNorm in eval mode, only the head trained: no batch statistics anywhere
+      makeRun({
+        id: "split",
+        best: 0.6,
+        config: evalBn,
+        memoryPlan: makeMemoryPlan({ microBatchSize: 16, batchStatistics: false }),
+      }),
+      makeRun({ id: "whole", best: 0.6, config: { ...evalBn, seed: 2 } }),
+      // one micro-batch is the whole batch
+      makeRun({
+        id: "one",
+        best: 0.6,
+        config: { ...evalBn, seed: 3 },
+        memoryPlan: makeMemoryPlan({ microBatchSize: 128 }),
+      }),
+    ]);
+    expect(caveats.filter((c) => c.id.startsWith("caveat.micro-batch"))).toEqual([]);
   });
 
   it("marks unfinished runs as partial and leaves out runs with no epochs", () => {

@@ -1,6 +1,7 @@
 import type { DatasetId, RunConfig } from "../run-config";
-import { configKey, groupBy, runLabel } from "./cohorts";
+import { configKey, groupBy, runsLabel } from "./cohorts";
 import { datasetLabel, formatInt, formatPtsAbs, joinList, plural } from "./format";
+import { detectMicroBatchCaveats } from "./micro-batch-caveats";
 import type { RunSummary } from "./stats";
 import type { Caveat, ExcludedRun, ReportOptions } from "./types";
 
@@ -25,7 +26,7 @@ const studiedFields: (keyof RunConfig)[] = [
   "dataset",
 ];
 
-const names = (runs: readonly RunSummary[]) => joinList(runs.map(runLabel));
+const names = runsLabel;
 const ids = (runs: readonly RunSummary[]) => runs.map((r) => r.id);
 
 function detectDatasetCaveats(dataset: DatasetId, runs: readonly RunSummary[], options: ReportOptions): Caveat[] {
@@ -148,6 +149,8 @@ function detectDatasetCaveats(dataset: DatasetId, runs: readonly RunSummary[], o
       runIds: ids(runs),
     });
   }
+
+  for (const c of detectMicroBatchCaveats(runs, data)) add(c);
 
   const weights = [
     ...new Set(runs.filter((r) => r.config.init === "pretrained").map((r) => r.config.pretrainedWeights)),

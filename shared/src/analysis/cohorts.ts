@@ -43,8 +43,13 @@ export function runLabel(run: RunSummary): string {
   return `"${run.name}" (${state}, ${run.epochsDone} of ${run.config.epochs} epochs)`;
 }
 
+/** Several runs' names as a sentence lists them: "a", "b" and "c". */
+export function runsLabel(runs: readonly RunSummary[]): string {
+  return joinList(runs.map(runLabel));
+}
+
 export function cohortLabel(c: Cohort): string {
-  return joinList(c.runs.map(runLabel));
+  return runsLabel(c.runs);
 }
 
 /** "70.71 %" for one run, "70.71 % (mean of 3 seeds)" for several. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { epochMetricsSchema } from "../metrics";
 import { modelAnalysisSchema } from "../model-analysis";
+import { memoryPlanSchema } from "../protocol";
 import { runConfigSchema } from "../run-config";
 import { runStatusSchema } from "../run-status";
 
@@ -17,6 +18,8 @@ export const comparisonRunSchema = z
     wallSeconds: z.number().min(0).finite().nullish(),
     /** The agent cached the frozen prefix's outputs: its time per epoch is not comparable to uncached runs. */
     prefixCached: z.boolean().nullish(),
+    /** How the agent fitted a step in memory (micro-batches, recomputation); absent for older agents. */
+    memoryPlan: memoryPlanSchema.nullish(),
     error: z.string().nullish(),
   })
   .superRefine((run, ctx) => {

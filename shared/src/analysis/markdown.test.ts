@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderReportMarkdown, renderTableMarkdown } from "./markdown";
 import { generateComparisonReport } from "./report";
-import { makeRun, makeStudyRuns } from "./test-fixtures";
+import { makeMemoryPlan, makeRun, makeStudyRuns } from "./test-fixtures";
 
 describe("Markdown rendering", () => {
   const report = generateComparisonReport(makeStudyRuns());
@@ -40,6 +40,18 @@ describe("Markdown rendering", () => {
       }
     }
     expect(md).toContain("- **Warning:** Each configuration on CIFAR-100 ran once");
+  });
+
+  it("lists a micro-batched run's BatchNorm as a deviation from the study under the caveats", () => {
+    const r = generateComparisonReport([
+      makeRun({ id: "m", name: "micro", best: 0.5, config: {}, memoryPlan: makeMemoryPlan({ microBatchSize: 32 }) }),
+    ]);
+    const text = renderReportMarkdown(r).split("\n");
+    expect(text.slice(text.indexOf("## Caveats"))).toContainEqual(
+      expect.stringMatching(
+        /^- \*\*Warning:\*\* Deviation from the study: .* micro-batches of 32 of a batch of 128 in "micro"\. /,
+      ),
+    );
   });
 
   it("escapes run names that would break a table", () => {

@@ -63,6 +63,8 @@ describe("compare page data", () => {
     const third = run("c", "full", { dataset: "cifar100", init: "random", freezeMode: "full", lr: 1e-4 }, [0.2]);
     expect(configDiff([pretrained, random, third]).map((r) => r.field)).toEqual(["init", "freezeMode", "lr"]);
     expect(configDiff([pretrained])).toEqual([]);
+    const micro = run("m", "micro", { dataset: "cifar100", microBatchSize: 32 }, [0.6]);
+    expect(configDiff([pretrained, micro])).toEqual([{ field: "microBatchSize", values: ["auto", "32"] }]);
   });
 
   it("smooths a curve with a debiased EMA and keeps the raw points", () => {

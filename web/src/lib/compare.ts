@@ -8,6 +8,7 @@ import {
   smoothEma,
   summarizeRun,
 } from "@ai623/shared";
+import { configValue } from "./format";
 
 /** Ten colours that stay apart on white and on slate-950. */
 export const runColours = [
@@ -79,13 +80,11 @@ export interface ConfigDiffRow {
   values: string[];
 }
 
-const show = (v: unknown) => (Array.isArray(v) ? v.join(", ") || "—" : v === null || v === undefined ? "—" : String(v));
-
 /** Only the config fields whose values are not all equal, in the schema's order. */
 export function configDiff(runs: ComparisonInput): ConfigDiffRow[] {
   const fields = Object.keys(runConfigSchema.shape) as (keyof ComparisonRun["config"])[];
   return fields
-    .map((field) => ({ field, values: runs.map((r) => show(r.config[field])) }))
+    .map((field) => ({ field, values: runs.map((r) => configValue(field, r.config[field])) }))
     .filter((row) => new Set(row.values).size > 1);
 }
 

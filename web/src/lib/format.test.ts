@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, compact, duration, exact, percent, runSeconds, timestamp } from "./format";
+import { ago, bytes, compact, configValue, duration, exact, mebibytes, percent, runSeconds, timestamp } from "./format";
 
 describe("format", () => {
   it("writes accuracies, counts and sizes the way the study's tables do", () => {
@@ -25,5 +25,25 @@ describe("format", () => {
     expect(timestamp(now)).toBe("2026-12-01 12:00:00 UTC");
     expect(runSeconds({ startedAt: new Date("2026-12-01T11:00:00Z"), finishedAt: null }, now)).toBe(3600);
     expect(runSeconds({ startedAt: null, finishedAt: null }, now)).toBeNull();
+  });
+
+  it("writes memory sizes in binary units, as WebGPU limits and heaps are counted", () => {
+    expect(bytes(2 ** 32)).toBe("4 GiB");
+    expect(bytes(2 ** 31 - 4)).toBe("2 GiB");
+    expect(bytes(268_435_456)).toBe("256 MiB");
+    expect(bytes(1536)).toBe("1.5 KiB");
+    expect(bytes(12)).toBe("12 B");
+    expect(mebibytes(3891)).toBe("3.8 GiB");
+    expect(mebibytes(900)).toBe("900 MiB");
+    expect(mebibytes(null)).toBe("—");
+  });
+
+  it("shows config values: lists joined, an automatic micro-batch as auto, a missing field as a dash", () => {
+    expect(configValue("disabledSkips", ["layer3.0", "layer4.1"])).toBe("layer3.0, layer4.1");
+    expect(configValue("disabledSkips", [])).toBe("—");
+    expect(configValue("microBatchSize", null)).toBe("auto");
+    expect(configValue("microBatchSize", undefined)).toBe("—");
+    expect(configValue("trainSubset", null)).toBe("—");
+    expect(configValue("lr", 0.001)).toBe("0.001");
   });
 });

@@ -20,6 +20,25 @@ export function compact(value: number | null | undefined, digits = 2): string {
   return String(value);
 }
 
+/** Binary sizes, one decimal where it matters: 4294967296 → "4 GiB", 268435456 → "256 MiB", 1536 → "1.5 KiB". */
+export function bytes(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  for (const [size, unit] of [
+    [2 ** 40, "TiB"],
+    [2 ** 30, "GiB"],
+    [2 ** 20, "MiB"],
+    [2 ** 10, "KiB"],
+  ] as const) {
+    if (value >= size) return `${Number((value / size).toFixed(1))} ${unit}`;
+  }
+  return `${value} B`;
+}
+
+/** Sizes the agent reports in MiB: 3100 → "3 GiB", 512 → "512 MiB". */
+export function mebibytes(mb: number | null | undefined): string {
+  return mb === null || mb === undefined ? "—" : bytes(mb * 2 ** 20);
+}
+
 /** 58164298 → "58,164,298". */
 export function exact(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : value.toLocaleString("en-US");
@@ -60,4 +79,12 @@ export function runSeconds(
 ): number | null {
   if (!run.startedAt) return null;
   return ((run.finishedAt ?? now).getTime() - run.startedAt.getTime()) / 1000;
+}
+
+/** A run config's value as the run page and the compare page show it: lists joined, micro-batch null = "auto". */
+export function configValue(key: string, value: unknown): string {
+  if (Array.isArray(value)) return value.join(", ") || "—";
+  // null: the agent picks the largest micro-batch that fits (runs from before the field have none: "—")
+  if (key === "microBatchSize" && value === null) return "auto";
+  return value === null || value === undefined ? "—" : String(value);
 }

@@ -77,7 +77,9 @@ export function ReportView({ report }: { report: ComparisonReport }) {
           <ul className="mt-2 space-y-1 text-sm">
             {report.caveats.map((c) => (
               <li
-                key={c.id}
+                // one caveat id can come once per dataset
+                key={`${c.dataset ?? "all"}:${c.id}`}
+                data-caveat={c.id}
                 className={
                   c.severity === "warning" ? "text-amber-700 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"
                 }

@@ -1,6 +1,6 @@
 import { getPreset, runConfigSchema } from "@ai623/shared";
 import { describe, expect, it } from "vitest";
-import { checkState, stateFromConfig } from "./form-state";
+import { checkState, fieldLabels, stateFromConfig } from "./form-state";
 
 describe("launch form state", () => {
   it("round-trips a preset's config through the form unchanged", () => {
@@ -45,5 +45,25 @@ describe("launch form state", () => {
     expect(checked.valid).toBe(true);
     expect(runConfigSchema.parse(checked.input.config).seed).toBe(42);
     expect(runConfigSchema.parse(checked.input.config).trainSubset).toBeNull();
+  });
+
+  it("takes a micro-batch no larger than the batch, blank for automatic, and says so in the field's words", () => {
+    const auto = checkState(stateFromConfig({}));
+    expect(auto.valid).toBe(true);
+    expect(runConfigSchema.parse(auto.input.config).microBatchSize).toBeNull();
+
+    const split = checkState(stateFromConfig({}, { microBatchSize: "32" }));
+    expect(split.valid).toBe(true);
+    expect(runConfigSchema.parse(split.input.config).microBatchSize).toBe(32);
+    expect(stateFromConfig(runConfigSchema.parse(split.input.config)).microBatchSize).toBe("32");
+
+    const tooBig = checkState(stateFromConfig({}, { microBatchSize: "256" }));
+    expect(tooBig.valid).toBe(false);
+    expect(tooBig.errors.microBatchSize).toBe("Micro-batch must be at most the batch size (128)");
+    const smallerBatch = checkState(stateFromConfig({}, { batchSize: "64", microBatchSize: "96" }));
+    expect(smallerBatch.errors.microBatchSize).toBe("Micro-batch must be at most the batch size (64)");
+    expect(checkState(stateFromConfig({}, { microBatchSize: "0" })).errors.microBatchSize).toMatch(/>=\s*1|too small/i);
+    expect(checkState(stateFromConfig({}, { microBatchSize: "a few" })).errors.microBatchSize).toBe("enter a number");
+    expect(fieldLabels.microBatchSize).toBe("Micro-batch");
   });
 });

@@ -25,6 +25,8 @@ export interface LaunchState {
   bnFrozen: "train" | "eval";
   epochs: string;
   batchSize: string;
+  /** Empty: the agent picks the largest micro-batch that fits its memory. */
+  microBatchSize: string;
   lr: string;
   optimizer: "adam" | "sgd";
   momentum: string;
@@ -55,6 +57,7 @@ export function stateFromConfig(config: RunConfigInput, extra: Partial<LaunchSta
     bnFrozen: c.bnFrozen,
     epochs: String(c.epochs),
     batchSize: String(c.batchSize),
+    microBatchSize: c.microBatchSize === null ? "" : String(c.microBatchSize),
     lr: String(c.lr),
     optimizer: c.optimizer,
     momentum: String(c.momentum),
@@ -67,6 +70,8 @@ export function stateFromConfig(config: RunConfigInput, extra: Partial<LaunchSta
     ...extra,
   };
 }
+
+const defaultBatchSize = runConfigSchema.parse({}).batchSize;
 
 /** Text to number: "" stays undefined (the field's default), anything unparsable becomes NaN (reported). */
 function num(text: string): number | undefined {
@@ -86,6 +91,7 @@ export function configFromState(s: LaunchState): RunConfigInput {
     bnFrozen: s.bnFrozen,
     epochs: num(s.epochs),
     batchSize: num(s.batchSize),
+    microBatchSize: num(s.microBatchSize) ?? null,
     lr: num(s.lr),
     optimizer: s.optimizer,
     momentum: num(s.momentum),
@@ -113,6 +119,35 @@ export function inputFromState(s: LaunchState): CreateRunInput {
   };
 }
 
+/** What the form calls each field: its label, and the name its messages use. */
+export const fieldLabels: Record<keyof LaunchState, string> = {
+  name: "Name",
+  projectId: "Project",
+  tags: "Tags",
+  priority: "Priority",
+  requiresGpu: "GPU required",
+  maxAttempts: "Max attempts",
+  arch: "Architecture",
+  dataset: "Dataset",
+  init: "Initialisation",
+  pretrainedWeights: "ImageNet weights",
+  freezeMode: "Trainable part",
+  disabledSkips: "Disabled skip connections",
+  bnFrozen: "Frozen BatchNorm",
+  epochs: "Epochs",
+  batchSize: "Batch size",
+  microBatchSize: "Micro-batch",
+  lr: "Learning rate",
+  optimizer: "Optimizer",
+  momentum: "Momentum",
+  weightDecay: "Weight decay",
+  imageSize: "Image size (px)",
+  augment: "Augment",
+  trainSubset: "Train subset",
+  valSubset: "Validation subset",
+  seed: "Seed",
+};
+
 /** Field name (`lr`, `tags`, `disabledSkips`) → what is wrong with it, as the API would say it. */
 export type FieldErrors = Partial<Record<keyof LaunchState, string>>;
 
@@ -133,7 +168,13 @@ export function checkState(s: LaunchState): Checked {
       const [head, field] = issue.path;
       const key = (head === "config" ? field : head) as keyof LaunchState | undefined;
       if (!key || errors[key]) continue;
-      errors[key] = issue.code === "invalid_type" && issue.expected === "number" ? "enter a number" : issue.message;
+      errors[key] =
+        issue.code === "invalid_type" && issue.expected === "number"
+          ? "enter a number"
+          : key === "microBatchSize" && issue.code === "custom"
+            ? // the schema's message names config keys; the form speaks in its labels
+              `${fieldLabels.microBatchSize} must be at most the ${fieldLabels.batchSize.toLowerCase()} (${input.config.batchSize ?? defaultBatchSize})`
+            : issue.message;
     }
   }
   const shape = runConfigSchema.safeParse({

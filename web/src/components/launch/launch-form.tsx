@@ -1,5 +1,5 @@
 "use client";
-import { type Preset, presets } from "@ai623/shared";
+import { type Preset, presets, usesBatchStatistics } from "@ai623/shared";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState } from "react";
@@ -7,7 +7,7 @@ import { ModelAnalysisPanel } from "@/components/model-analysis-panel";
 import { buttonClass, cardClass, describedBy, ErrorNote, Field, FormSection, inputClass } from "@/components/ui";
 import { percent } from "@/lib/format";
 import { useTRPC } from "@/trpc/client";
-import { checkState, type LaunchState, stateFromConfig } from "./form-state";
+import { checkState, fieldLabels, type LaunchState, stateFromConfig } from "./form-state";
 import { ProjectPicker } from "./project-picker";
 import { SkipPicker } from "./skip-picker";
 
@@ -15,10 +15,9 @@ type TextKey = {
   [K in keyof LaunchState]: LaunchState[K] extends string ? K : never;
 }[keyof LaunchState];
 
-const choices: { key: TextKey; label: string; options: [string, string][]; hint?: string }[] = [
+const choices: { key: TextKey; options: [string, string][]; hint?: string }[] = [
   {
     key: "dataset",
-    label: "Dataset",
     options: [
       ["cifar10", "CIFAR-10"],
       ["cifar100", "CIFAR-100"],
@@ -28,7 +27,6 @@ const choices: { key: TextKey; label: string; options: [string, string][]; hint?
   },
   {
     key: "init",
-    label: "Initialisation",
     options: [
       ["pretrained", "ImageNet pretrained"],
       ["random", "Random"],
@@ -36,7 +34,6 @@ const choices: { key: TextKey; label: string; options: [string, string][]; hint?
   },
   {
     key: "freezeMode",
-    label: "Trainable part",
     options: [
       ["head_only", "head_only: fc only"],
       ["final_block", "final_block: layer4 + fc"],
@@ -45,7 +42,6 @@ const choices: { key: TextKey; label: string; options: [string, string][]; hint?
   },
   {
     key: "bnFrozen",
-    label: "Frozen BatchNorm",
     options: [
       ["train", "train: batch statistics (the study's PyTorch behaviour)"],
       ["eval", "eval: running statistics (lets the agent cache the frozen prefix)"],
@@ -53,7 +49,6 @@ const choices: { key: TextKey; label: string; options: [string, string][]; hint?
   },
   {
     key: "arch",
-    label: "Architecture",
     options: [
       ["resnet152", "ResNet-152"],
       ["resnet101", "ResNet-101"],
@@ -62,7 +57,6 @@ const choices: { key: TextKey; label: string; options: [string, string][]; hint?
   },
   {
     key: "optimizer",
-    label: "Optimizer",
     options: [
       ["adam", "Adam"],
       ["sgd", "SGD with momentum"],
@@ -70,17 +64,27 @@ const choices: { key: TextKey; label: string; options: [string, string][]; hint?
   },
 ];
 
-const numbers: { key: TextKey; label: string; hint?: string; when?: (s: LaunchState) => boolean }[] = [
-  { key: "epochs", label: "Epochs" },
-  { key: "batchSize", label: "Batch size" },
-  { key: "lr", label: "Learning rate", hint: "The study: 1e-3, and 1e-4 for full fine-tuning" },
-  { key: "momentum", label: "Momentum", when: (s) => s.optimizer === "sgd" },
-  { key: "weightDecay", label: "Weight decay" },
-  { key: "imageSize", label: "Image size (px)", hint: "32 to 224; CIFAR is upsampled bilinearly" },
-  { key: "trainSubset", label: "Train subset", hint: "Empty: the whole training split" },
-  { key: "valSubset", label: "Validation subset", hint: "Empty: the whole test split" },
-  { key: "seed", label: "Seed" },
+const numbers: { key: TextKey; hint?: string | ((s: LaunchState) => string); when?: (s: LaunchState) => boolean }[] = [
+  { key: "epochs" },
+  { key: "batchSize" },
+  { key: "microBatchSize", hint: microBatchHint },
+  { key: "lr", hint: "The study: 1e-3, and 1e-4 for full fine-tuning" },
+  { key: "momentum", when: (s) => s.optimizer === "sgd" },
+  { key: "weightDecay" },
+  { key: "imageSize", hint: "32 to 224; CIFAR is upsampled bilinearly" },
+  { key: "trainSubset", hint: "Empty: the whole training split" },
+  { key: "valSubset", hint: "Empty: the whole test split" },
+  { key: "seed" },
 ];
+
+/** Below the batch, the study's train-mode BatchNorm would see fewer images: say so before launch. */
+function microBatchHint(s: LaunchState): string {
+  const micro = Number(s.microBatchSize);
+  const batch = Number(s.batchSize);
+  if (s.microBatchSize.trim() !== "" && micro < batch && usesBatchStatistics(s))
+    return `BatchNorm will normalise over ${micro} images, not the batch of ${batch}: the report lists it as a deviation from the study`;
+  return "Blank = the agent picks the largest that fits its memory";
+}
 
 /** Every field of a run, validated as you type, with the network's size and cost beside it. */
 export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sourceLabel?: string }) {
@@ -115,8 +119,8 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
     if (checked.valid) create.mutate(checked.input);
   }
 
-  const text = (key: TextKey, label: string, hint?: string) => (
-    <Field key={key} id={key} label={label} hint={hint} error={errors[key]}>
+  const text = (key: TextKey, hint?: string) => (
+    <Field key={key} id={key} label={fieldLabels[key]} hint={hint} error={errors[key]}>
       <input
         id={key}
         name={key}
@@ -162,11 +166,11 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
 
         <FormSection id="run-fields" title="Run">
           <div className="grid gap-4 sm:grid-cols-2">
-            {text("name", "Name", "Empty: named after its config")}
+            {text("name", "Empty: named after its config")}
             <ProjectPicker value={state.projectId} onChange={(id) => set("projectId", id)} />
-            {text("tags", "Tags", "Separated by commas")}
-            {text("priority", "Priority", "Higher runs are claimed first")}
-            {text("maxAttempts", "Max attempts", "A lost run is retried until this many attempts")}
+            {text("tags", "Separated by commas")}
+            {text("priority", "Higher runs are claimed first")}
+            {text("maxAttempts", "A lost run is retried until this many attempts")}
             <div className="flex items-end pb-2">
               <label className="inline-flex items-center gap-2 text-sm">
                 <input
@@ -183,7 +187,7 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
         <FormSection id="model-fields" title="Model and data">
           <div className="grid gap-4 sm:grid-cols-2">
             {choices.map((c) => (
-              <Field key={c.key} id={c.key} label={c.label} error={errors[c.key]}>
+              <Field key={c.key} id={c.key} label={fieldLabels[c.key]} error={errors[c.key]}>
                 <select
                   id={c.key}
                   name={c.key}
@@ -200,7 +204,7 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
               </Field>
             ))}
             {state.init === "pretrained" ? (
-              <Field id="pretrainedWeights" label="ImageNet weights">
+              <Field id="pretrainedWeights" label={fieldLabels.pretrainedWeights}>
                 <select
                   id="pretrainedWeights"
                   className={inputClass}
@@ -229,7 +233,9 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
 
         <FormSection id="training-fields" title="Training">
           <div className="grid gap-4 sm:grid-cols-3">
-            {numbers.filter((n) => !n.when || n.when(state)).map((n) => text(n.key, n.label, n.hint))}
+            {numbers
+              .filter((n) => !n.when || n.when(state))
+              .map((n) => text(n.key, typeof n.hint === "function" ? n.hint(state) : n.hint))}
           </div>
         </FormSection>
       </div>
@@ -245,7 +251,8 @@ export function LaunchForm({ initial, sourceLabel }: { initial: LaunchState; sou
             {Object.keys(checked.errors).length === 1
               ? "the field"
               : `the ${Object.keys(checked.errors).length} fields`}{" "}
-            marked in red: {Object.keys(checked.errors).join(", ")}.
+            marked in red:{" "}
+            {(Object.keys(checked.errors) as (keyof LaunchState)[]).map((k) => fieldLabels[k]).join(", ")}.
           </ErrorNote>
         ) : null}
         <button type="submit" className={`${buttonClass()} w-full`} disabled={create.isPending}>

@@ -6,9 +6,10 @@ import Link from "next/link";
 import { EpochChart } from "@/components/charts/epoch-chart";
 import { ModelAnalysisPanel } from "@/components/model-analysis-panel";
 import { cardClass, ErrorNote, StatusBadge } from "@/components/ui";
-import { ago, duration, percent, runSeconds, timestamp } from "@/lib/format";
+import { configValue, duration, percent, runSeconds, timestamp } from "@/lib/format";
 import { fallbackPollMs, type LiveRunChange, useLiveRuns } from "@/lib/use-live-runs";
 import { useTRPC } from "@/trpc/client";
+import { AgentPanel } from "./agent-panel";
 import { EpochTable } from "./epoch-table";
 import { EventsTimeline } from "./events-timeline";
 import { RunActions } from "./run-actions";
@@ -139,8 +140,9 @@ export function RunDetail({ initial }: { initial: { view: RunView; metrics: Epoc
         />
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
-        <div className="space-y-6">
+      {/* minmax(0, 1fr) and min-w-0: a wide table scrolls in its own box instead of widening the page */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
+        <div className="min-w-0 space-y-6">
           <section aria-labelledby="epochs-title">
             <h2 id="epochs-title" className="mb-2 text-sm font-semibold">
               Epochs
@@ -160,9 +162,7 @@ export function RunDetail({ initial }: { initial: { view: RunView; metrics: Epoc
                     className="flex justify-between gap-2 border-b border-slate-100 py-1 dark:border-slate-900"
                   >
                     <dt className="text-slate-500">{key}</dt>
-                    <dd className="text-right font-mono text-xs">
-                      {Array.isArray(value) ? value.join(", ") || "—" : value === null ? "—" : String(value)}
-                    </dd>
+                    <dd className="min-w-0 text-right font-mono text-xs wrap-anywhere">{configValue(key, value)}</dd>
                   </div>
                 ))}
             </dl>
@@ -172,43 +172,7 @@ export function RunDetail({ initial }: { initial: { view: RunView; metrics: Epoc
           <div className={cardClass}>
             <ModelAnalysisPanel analysis={run.analysis} />
           </div>
-          <section aria-labelledby="agent-title" className={cardClass} data-testid="run-agent">
-            <h2 id="agent-title" className="text-sm font-semibold">
-              Agent
-            </h2>
-            {agent ? (
-              <dl className="mt-2 space-y-1 text-sm">
-                <div className="flex justify-between gap-2">
-                  <dt className="text-slate-500">Name</dt>
-                  <dd>
-                    {agent.name}{" "}
-                    <span className={agent.online ? "text-emerald-600" : "text-slate-500"}>
-                      {agent.online ? "online" : agent.revoked ? "revoked" : "offline"}
-                    </span>
-                  </dd>
-                </div>
-                <Row label="Host" value={agent.hostname} />
-                <Row label="Backend" value={run.backend ?? agent.backend} />
-                <Row label="Device" value={run.device ?? agent.gpu ?? agent.cpu} />
-                <Row
-                  label="CPU"
-                  value={agent.cpu ? `${agent.cpu}${agent.cpuCount ? ` × ${agent.cpuCount}` : ""}` : null}
-                />
-                <Row label="Memory" value={agent.memoryMb ? `${Math.round(agent.memoryMb / 1024)} GB` : null} />
-                <Row label="OS" value={agent.os} />
-                <Row label="Heartbeat" value={ago(agent.lastHeartbeatAt)} />
-                {run.prefixCached !== null ? (
-                  <Row
-                    label="Frozen prefix"
-                    value={run.prefixCached ? "computed once, cached" : "recomputed each step"}
-                  />
-                ) : null}
-                {agent.backendReason ? <p className="pt-1 text-xs text-slate-500">{agent.backendReason}</p> : null}
-              </dl>
-            ) : (
-              <p className="mt-2 text-sm text-slate-500">Not claimed yet.</p>
-            )}
-          </section>
+          <AgentPanel run={run} agent={agent} />
           <section aria-labelledby="timeline-title" className={cardClass}>
             <h2 id="timeline-title" className="mb-3 text-sm font-semibold">
               Timeline
@@ -219,18 +183,5 @@ export function RunDetail({ initial }: { initial: { view: RunView; metrics: Epoc
         </aside>
       </div>
     </article>
-  );
-}
-
-function Row({ label, value }: { label: string; value: string | null | undefined }) {
-  if (!value) return null;
-  return (
-    <div className="flex justify-between gap-2">
-      <dt className="text-slate-500">{label}</dt>
-      {/* heartbeat ages differ by a second between the server's render and the browser's */}
-      <dd className="text-right" suppressHydrationWarning>
-        {value}
-      </dd>
-    </div>
   );
 }

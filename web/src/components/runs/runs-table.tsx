@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { TableHead } from "@/components/table-head";
 import { buttonClass, EmptyState, ErrorNote, StatusBadge } from "@/components/ui";
 import { duration, percent, runSeconds } from "@/lib/format";
+import { microBatchMarker } from "@/lib/run-setup";
 import { fallbackPollMs, type LiveRunChange, useLiveRuns } from "@/lib/use-live-runs";
 import { useTRPC } from "@/trpc/client";
 import { RunsFilterBar } from "./runs-filter-bar";
@@ -218,6 +219,7 @@ export function RunsTable({ initialFilters, initialPage }: { initialFilters: Run
                         prefix cached
                       </span>
                     ) : null}
+                    <MicroBatchMarker plan={run.memoryPlan} />
                   </td>
                   <td className="py-2 pr-4 font-mono text-xs">{run.config.disabledSkips.join(", ") || "—"}</td>
                   <td className="py-2 pr-4 tabular-nums">{percent(run.bestValAcc)}</td>
@@ -245,5 +247,26 @@ export function RunsTable({ initialFilters, initialPage }: { initialFilters: Run
         </button>
       ) : null}
     </div>
+  );
+}
+
+/** "4×32": the agent split this run's batch; amber when train-mode BatchNorm saw the micro-batches. */
+function MicroBatchMarker({ plan }: { plan: RunListItem["memoryPlan"] }) {
+  const marker = microBatchMarker(plan);
+  if (!marker) return null;
+  return (
+    <span
+      role="img"
+      aria-label={marker.label}
+      title={marker.label}
+      data-testid="micro-batch-marker"
+      className={`ml-2 rounded px-1.5 py-0.5 text-xs tabular-nums ${
+        marker.deviation
+          ? "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100"
+          : "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200"
+      }`}
+    >
+      {marker.text}
+    </span>
   );
 }
