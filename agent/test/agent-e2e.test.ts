@@ -2,12 +2,15 @@
 // PGlite, on a free port): the CLI runs in child processes with the same ResNet code at a tiny size
 // and a synthetic dataset. Slow (each agent start probes its backend and loads TF.js).
 import { runs } from "@ai623/drizzle/schema";
+import { type MemoryPlan, parseRunConfig } from "@ai623/shared";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getServerInstance } from "../../web/src/server/instance";
 import { collectDoctorChecks } from "../src/commands/doctor";
-import { spawnAgent } from "./agent-process";
-import { eventsOf, getMetrics, getRun, setupScenario, useE2eSite, waitFor } from "./e2e-scenario";
+import { segmentShapes } from "../src/model/segment-shapes";
+import { estimateStep, memoryBudgetFor } from "../src/train/memory-plan";
+import { spawnAgent, tinyOverrides } from "./agent-process";
+import { eventsOf, getMetrics, getRun, queueRun, setupScenario, useE2eSite, waitFor } from "./e2e-scenario";
 
 const slow = process.env.AI623_FAST === "1";
 
@@ -133,6 +136,51 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
     const kinds = (await eventsOf(run.id)).map((e) => e.kind);
     expect(kinds.filter((k) => k === "resumed")).toHaveLength(1);
     expect(kinds.at(-1)).toBe("succeeded");
+  });
+
+  it("fails a run that cannot fit before it loads anything, then trains the next in micro-batches it records", async () => {
+    // A memory limit (AI623_MEMORY_MB) under which the tiny network at 224 px fits about 4 images at
+    // a time, recomputed: computed from the pre-flight's own estimate, so the test follows its constants.
+    const config = { freezeMode: "full", imageSize: 224, batchSize: 16 } as const;
+    const shapes = segmentShapes({
+      ...parseRunConfig(config),
+      numClasses: 10,
+      blocks: tinyOverrides.blocks,
+      widths: tinyOverrides.widths,
+    });
+    const wasm = memoryBudgetFor("wasm", null, {});
+    const one = estimateStep(shapes, { microBatchSize: 1, recompute: true }, "adam", wasm);
+    const limitMb = Math.floor(one.fixedMb + 4.5 * one.perImageMb);
+    const { user, token, run: tooBig, cacheDir } = await setup(1, { ...config, microBatchSize: 16 });
+    const fits = await queueRun(user, "fits in micro-batches", 1, config);
+    const agent = spawnAgent({
+      server: e2e.site.url,
+      token,
+      cacheDir,
+      args: ["--max-runs", "2"],
+      env: { AI623_MEMORY_MB: String(limitMb) },
+    });
+    expect(await agent.exited, agent.stderr()).toBe(0);
+    const failed = await getRun(user, tooBig.id);
+    expect(failed).toMatchObject({ status: "failed", errorCode: "MEMORY_WONT_FIT", epochsRecorded: 0 });
+    expect(failed.error).toMatch(/a micro-batch of 16 needs .*Set the micro-batch to 4 or less/);
+    // nothing was loaded for it: the failure came before the data and the model
+    const kinds = (await eventsOf(tooBig.id)).map((e) => e.kind);
+    expect(kinds).not.toContain("started");
+    const done = await getRun(user, fits.id);
+    expect(done, `${done.errorCode}: ${done.error}`).toMatchObject({ status: "succeeded", epochsRecorded: 1 });
+    const { db } = await getServerInstance();
+    const [row] = await db.select({ plan: runs.memoryPlan }).from(runs).where(eq(runs.id, fits.id));
+    expect(row?.plan).toMatchObject({
+      batchSize: 16,
+      microBatchSize: 4,
+      microBatches: 4,
+      recompute: true,
+      batchStatistics: true,
+      limitMb,
+      limitSource: "AI623_MEMORY_MB",
+    } satisfies Partial<MemoryPlan>);
+    expect(agent.logs.some((l) => String(l.msg).startsWith("Memory plan: batch 16 as 4 micro-batches"))).toBe(true);
   });
 
   it("stops with a clear message and a non-zero exit when its token is revoked", async () => {

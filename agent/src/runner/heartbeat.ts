@@ -32,20 +32,31 @@ const { endpoint, token, intervalMs, timeoutMs, flags } = workerData;
 const view = new Int32Array(flags);
 let runId = null;
 let timer = null;
+// bumped by every "run" message: a beat started before it is stale
+let generation = 0;
 parentPort.on("message", (msg) => {
-  if (msg.type === "run") { runId = msg.runId; Atomics.store(view, 0, 0); Atomics.store(view, 3, 0); beat(); }
+  if (msg.type === "run") { runId = msg.runId; generation++; Atomics.store(view, 0, 0); Atomics.store(view, 3, 0); beat(); }
   if (msg.type === "stop") { clearTimeout(timer); parentPort.close(); }
 });
 async function beat() {
   clearTimeout(timer);
+  // An answer speaks of the run it was asked about: one that arrives after the agent moved on to
+  // another run (a run that failed at once, its beat still in flight) must not cancel or drop the next,
+  // nor start a second beat loop beside the one the "run" message started.
+  const asked = runId;
+  const gen = generation;
   try {
     const res = await fetch(endpoint + "/agent.heartbeat", {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer " + token },
-      body: JSON.stringify({ json: { runId } }),
+      body: JSON.stringify({ json: { runId: asked } }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = await res.json().catch(() => null);
+    if (gen !== generation) {
+      if (res.status === 401) Atomics.store(view, 1, 401);
+      return;
+    }
     if (res.ok) {
       const data = body && body.result && body.result.data && body.result.data.json;
       if (data && data.cancelRequested) Atomics.store(view, 0, 1);
@@ -59,6 +70,7 @@ async function beat() {
       parentPort.postMessage({ type: "error", status: res.status, message });
     }
   } catch (e) {
+    if (gen !== generation) return;
     parentPort.postMessage({ type: "error", status: 0, message: String((e && e.message) || e) });
   }
   timer = setTimeout(beat, intervalMs);
