@@ -2,9 +2,12 @@
 // memory, the cache folder, and, given --server/--token, whether the server answers and takes the token.
 import { access, constants, mkdir, statfs } from "node:fs/promises";
 import os from "node:os";
-import { backendIds } from "@ai623/shared";
+import { type BackendId, backendIds, type GpuAdapter, parseRunConfig, presets } from "@ai623/shared";
 import { createAgentApi, describeApiError, httpStatusOf } from "../api/client";
 import { probeBackend } from "../backend/probe";
+import { AgentError } from "../errors";
+import { memoryBudgetFor } from "../train/memory-plan";
+import { planRunMemory } from "../train/train-run";
 import { resolveCacheDir } from "../util/cache-dir";
 import { agentVersion } from "../version";
 
@@ -31,6 +34,7 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
   checks.push({ name: "agent", ok: true, detail: `ai623-agent ${agentVersion}, Node ${process.versions.node}` });
   if (!o.skipBackends) {
     const gpuMemoryMb = Number(env.AI623_GPU_MEMORY_MB) || null;
+    let chosen: { backend: BackendId; adapter: GpuAdapter | null } | null = null;
     for (const backend of backendIds) {
       // webgpu: show a software adapter too (what --backend webgpu would use), marked as such
       const probe = await probeBackend(backend, { allowSoftwareAdapter: true, gpuMemoryMb });
@@ -43,7 +47,9 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
         ...(required ? {} : { optional: true }),
         detail: `${probe.ok ? "works" : `unavailable${required ? "" : " (optional)"}`}: ${probe.detail}${software}`,
       });
+      if (probe.ok && !software && !chosen) chosen = { backend, adapter: probe.adapter ?? null };
     }
+    if (chosen) checks.push(presetMemoryCheck(chosen.backend, chosen.adapter, env));
   }
   const free = os.freemem();
   checks.push({
@@ -105,4 +111,32 @@ export async function runDoctor(o: DoctorOptions, print: (line: string) => void 
   const failed = checks.filter((c) => !c.ok);
   print(failed.length ? `${failed.length} problem(s) found` : "All checks passed");
   return failed.length ? 1 : 0;
+}
+
+/** How the study's eight presets (224 px, batch 128) fit the backend `auto` would choose. */
+export function presetMemoryCheck(backend: BackendId, adapter: GpuAdapter | null, env: NodeJS.ProcessEnv): DoctorCheck {
+  const budget = memoryBudgetFor(backend, adapter, env);
+  const groups = new Map<string, string[]>();
+  let refused = 0;
+  for (const preset of presets) {
+    let how: string;
+    try {
+      const plan = planRunMemory(parseRunConfig(preset.config), budget);
+      how =
+        plan.microBatches === 1
+          ? `batch ${plan.batchSize} at once${plan.recompute ? ", recomputed" : ""}`
+          : `${plan.microBatches} micro-batches of ≤ ${plan.microBatchSize}${plan.recompute ? ", recomputed" : ""}${plan.batchStatistics ? " (BatchNorm sees micro-batches)" : ""}`;
+    } catch (e) {
+      if (!(e instanceof AgentError)) throw e;
+      refused++;
+      how = `does not fit (${e.code})`;
+    }
+    groups.set(how, [...(groups.get(how) ?? []), preset.id]);
+  }
+  const parts = [...groups].map(([how, ids]) => `${ids.join(", ")}: ${how}`);
+  return {
+    name: "study presets",
+    ok: refused === 0,
+    detail: `on ${backend}, within ${Math.round(budget.limitMb)} MB (${budget.source}): ${parts.join("; ")}`,
+  };
 }

@@ -1,8 +1,11 @@
 // Training-mode BatchNorm as one op with its analytic gradient. Through tfjs's autodiff,
 // moments + batchNorm keep x − mean (a second full-size tensor per layer) on the tape and take ~15
-// kernels each way; this keeps x alone and recomputes x̂ in the backward pass:
-//   y  = γ·x̂ + β,  x̂ = (x − μ)·σ⁻¹,  σ⁻¹ = 1/√(var + ε)   (biased variance, as PyTorch normalises)
-//   dβ = Σdy,  dγ = Σdy·x̂,  dx = γ·σ⁻¹/n · (n·dy − Σdy − x̂·Σdy·x̂)   (sums over batch and space)
+// kernels each way; this keeps x alone. Both directions fold what they can per channel and free each
+// full-size temporary as soon as it is used, so at most two exist beside the input at a time (a tidy
+// would keep all of them to its end: that was the peak of a tape-free forward pass).
+//   y  = (x − μ)·s + β,   s = γ·σ⁻¹,  σ⁻¹ = 1/√(var + ε)   (biased variance, as PyTorch normalises)
+//   dβ = Σdy,  dγ = σ⁻¹·(Σdy·x − μ·Σdy)                                   (sums over batch and space)
+//   dx = γσ⁻¹·(dy − Σdy/n − x̂·dγ/n) = dy·a + x·b + c,  a = γσ⁻¹,  b = −a·σ⁻¹·dγ/n,  c = −a·Σdy/n − μ·b
 import * as tf from "@tensorflow/tfjs";
 
 export interface TrainBatchNorm {
@@ -15,33 +18,47 @@ export interface TrainBatchNorm {
   variance: tf.Tensor1D;
 }
 
+/** Returns `value` once the full-size temporaries it was computed from are freed. */
+function use<T>(value: T, ...done: tf.Tensor[]): T {
+  for (const t of done) t.dispose();
+  return value;
+}
+
 /** x: [b, h, w, c]; gamma, beta: [c]. Gradients flow to x, gamma and beta. */
 export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): TrainBatchNorm {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const op = tf.customGrad((xIn, g, b, save) => {
-    const [y, m, v, invStd] = tf.tidy(() => {
-      const m = tf.mean(xIn as tf.Tensor, axes) as tf.Tensor1D;
-      const centred = tf.sub(xIn as tf.Tensor, m);
-      const v = tf.mean(tf.square(centred), axes) as tf.Tensor1D;
-      const invStd = tf.rsqrt(tf.add(v, epsilon));
-      const y = tf.add(tf.mul(tf.mul(centred, invStd), g as tf.Tensor), b as tf.Tensor);
-      return [y, m, v, invStd];
-    });
-    mean = tf.keep(m as tf.Tensor1D);
-    variance = tf.keep(v as tf.Tensor1D);
-    (save as tf.GradSaveFunc)([xIn as tf.Tensor, m!, invStd!, g as tf.Tensor]);
+    const xs = xIn as tf.Tensor;
+    const m = tf.mean(xs, axes) as tf.Tensor1D;
+    const centred = tf.sub(xs, m);
+    const squared = tf.square(centred);
+    const v = use(tf.mean(squared, axes) as tf.Tensor1D, squared);
+    const invStd = tf.rsqrt(tf.add(v, epsilon));
+    // (x − μ)·s, not x·s − μ·s: a channel of one value (a 1×1 map, one image) normalises to exactly β
+    const scaled = use(tf.mul(centred, tf.mul(g as tf.Tensor, invStd)), centred);
+    const y = use(tf.add(scaled, b as tf.Tensor), scaled);
+    mean = tf.keep(m);
+    variance = tf.keep(v);
+    (save as tf.GradSaveFunc)([xs, m, invStd, g as tf.Tensor]);
     return {
-      value: y!,
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, mu, inv, gm] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const n = xs.size / xs.shape[xs.shape.length - 1]!;
-        const xHat = tf.mul(tf.sub(xs, mu), inv);
+        const [sx, mu, inv, gm] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const n = sx.size / sx.shape[sx.shape.length - 1]!;
         const sumDy = tf.sum(dy, axes);
-        const sumDyXHat = tf.sum(tf.mul(dy, xHat), axes);
-        const dx = tf.mul(tf.div(tf.mul(gm, inv), n), tf.sub(tf.sub(tf.mul(dy, n), sumDy), tf.mul(xHat, sumDyXHat)));
-        return [dx, sumDyXHat, sumDy];
+        const dyX = tf.mul(dy, sx);
+        const sumDyX = use(tf.sum(dyX, axes), dyX);
+        const dGamma = tf.mul(inv, tf.sub(sumDyX, tf.mul(mu, sumDy)));
+        const a = tf.mul(gm, inv);
+        const bx = tf.neg(tf.div(tf.mul(tf.mul(a, inv), dGamma), n));
+        const c = tf.sub(tf.neg(tf.div(tf.mul(a, sumDy), n)), tf.mul(mu, bx));
+        const dyA = tf.mul(dy, a);
+        const xB = tf.mul(sx, bx);
+        const both = use(tf.add(dyA, xB), dyA, xB);
+        const dx = use(tf.add(both, c), both);
+        return [dx, dGamma, sumDy];
       },
     };
   });

@@ -6,11 +6,22 @@
 import * as tf from "@tensorflow/tfjs";
 import { withoutRunningStatUpdates } from "./batch-norm";
 
+/** One layer call of a segment: the ids of the tensors it reads and the one it writes. */
+interface Step {
+  layer: tf.layers.Layer;
+  inputs: number[];
+  output: number;
+}
+
 export interface Segment {
   /** `stem`, a block name (`layer3.4`), `avgpool` or `fc` */
   name: string;
-  /** the segment's input → its output, sharing the ResNet's layers */
+  /** the segment's input → its output, sharing the ResNet's layers (its weights, its summary) */
   model: tf.LayersModel;
+  /** the same graph as layer calls in order, which runSegment executes */
+  steps: Step[];
+  input: number;
+  output: number;
 }
 
 /** Layers after which a chain is cut: one tensor crosses each of these points in a ResNet. */
@@ -35,6 +46,7 @@ export function segmentModel(model: tf.LayersModel, from: string | null = null):
   let map = new Map<number, tf.SymbolicTensor>([[crossing.id, input]]);
   let started = from === null;
   let reachedOutput = false;
+  let steps: Step[] = [];
   for (const layer of model.layers) {
     if (!started) {
       started = layer.name === from;
@@ -48,10 +60,18 @@ export function segmentModel(model: tf.LayersModel, from: string | null = null):
     }
     const out = layer.apply(ins.length === 1 ? ins[0]! : (ins as tf.SymbolicTensor[])) as tf.SymbolicTensor;
     map.set(node.outputTensors[0]!.id, out);
+    steps.push({ layer, inputs: node.inputTensors.map((t) => t.id), output: node.outputTensors[0]!.id });
     const isModelOutput = model.outputs[0]!.id === node.outputTensors[0]!.id;
     if (isCutPoint(layer.name) || isModelOutput) {
       const name = segmentName(layer.name);
-      segments.push({ name, model: tf.model({ inputs: input, outputs: out, name: safe(`${model.name}_${name}`) }) });
+      segments.push({
+        name,
+        model: tf.model({ inputs: input, outputs: out, name: safe(`${model.name}_${name}`) }),
+        steps,
+        input: crossing.id,
+        output: node.outputTensors[0]!.id,
+      });
+      steps = [];
       if (isModelOutput) {
         reachedOutput = true;
         break;
@@ -72,8 +92,30 @@ export function disposeSegments(segments: readonly Segment[]): void {
 }
 
 /**
- * Runs `segments` in order on `x` without a gradient tape, one tidy per segment: at most one
- * segment's intermediates are alive at a time. `x` is not disposed; the result is new.
+ * Runs one segment on `x` layer by layer, disposing each intermediate as soon as its last reader has
+ * run: tape-free, at most a block's few live tensors exist at a time (tfjs-layers keeps every layer
+ * output of a model call until it returns, when training). Under a gradient tape, what the backward
+ * pass needs survives: ops keep their own references to the tensors they saved. `x` is not disposed.
+ */
+export function runSegment(segment: Segment, x: tf.Tensor, training: boolean): tf.Tensor {
+  const readers = new Map<number, number>();
+  for (const step of segment.steps) for (const id of step.inputs) readers.set(id, (readers.get(id) ?? 0) + 1);
+  const values = new Map<number, tf.Tensor>([[segment.input, x]]);
+  for (const step of segment.steps) {
+    const ins = step.inputs.map((id) => values.get(id)!);
+    values.set(step.output, step.layer.apply(ins.length === 1 ? ins[0]! : ins, { training }) as tf.Tensor);
+    for (const id of step.inputs) {
+      const left = readers.get(id)! - 1;
+      readers.set(id, left);
+      if (left === 0 && id !== segment.input) values.get(id)!.dispose();
+    }
+  }
+  return values.get(segment.output)!;
+}
+
+/**
+ * Runs `segments` in order on `x` without a gradient tape: at most one layer's inputs and outputs
+ * alive at a time. `x` is not disposed; the result is new.
  * `updateStats` false keeps train-mode BatchNorm from writing its running statistics (a recomputation).
  */
 export function forwardSegments(
@@ -84,7 +126,7 @@ export function forwardSegments(
 ): tf.Tensor {
   let y = x;
   for (const s of segments) {
-    const run = () => tf.tidy(() => s.model.apply(y, { training }) as tf.Tensor);
+    const run = () => tf.tidy(() => runSegment(s, y, training));
     const next = updateStats ? run() : withoutRunningStatUpdates(run);
     if (y !== x) y.dispose();
     y = next;

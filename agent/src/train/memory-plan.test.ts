@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type GpuAdapter, microBatchesChangeBatchNorm, parseRunConfig, presets } from "@ai623/shared";
 import { describe, expect, it } from "vitest";
+import { presetMemoryCheck } from "../commands/doctor";
 import { AgentError } from "../errors";
 import { segmentShapes } from "../model/segment-shapes";
 import { estimateStep, memoryBudgetFor, wasmHeapMb } from "./memory-plan";
@@ -166,4 +167,21 @@ describe.skipIf(slow)("the pre-flight against the real wasm heap (ResNet-152, 22
     // the estimate is an over-estimate, not a wild one
     expect(run.r.heapMb).toBeGreaterThan(plan.estimatedPeakMb * 0.55);
   }, 600_000);
+});
+
+describe("doctor's study-presets row", () => {
+  it("says how each preset fits the backend auto would choose, and fails when one cannot", () => {
+    const wasmRow = presetMemoryCheck("wasm", null, {});
+    expect(wasmRow.ok).toBe(true);
+    expect(wasmRow.detail).toMatch(/^on wasm, within 4096 MB \(the wasm heap \(4 GiB\)\)/);
+    expect(wasmRow.detail).toMatch(
+      /transfer-pretrained-full, transfer-random-full: \d+ micro-batches of ≤ \d+, recomputed \(BatchNorm sees micro-batches\)/,
+    );
+    expect(wasmRow.detail).toMatch(/baseline, disabled-skip.*: batch 128 at once/);
+    const gpuRow = presetMemoryCheck("webgpu", gpu80, {});
+    expect(gpuRow.detail).not.toMatch(/micro-batches/);
+    const tight = presetMemoryCheck("wasm", null, { AI623_MEMORY_MB: "600" });
+    expect(tight.ok).toBe(false);
+    expect(tight.detail).toMatch(/does not fit \(MEMORY_WONT_FIT\)/);
+  });
 });

@@ -18,9 +18,9 @@ import { type SegmentShape, segmentShapes, segmentsAfter } from "../model/segmen
  * gradients in flight): one block at a time when it is recomputed, the whole trained part otherwise,
  * where many more gradients are alive at once.
  */
-export const tapeFactor = { block: 4, whole: 5.5 } as const;
+export const tapeFactor = { block: 2.5, whole: 4 } as const;
 /** Bytes, per element of a layer output, alive while a frozen segment runs tape-free. */
-export const forwardFactor = 1.5;
+export const forwardFactor = 1;
 /** tfjs-backend-wasm's heap cannot grow past 4 GiB (wasm32). */
 export const wasmHeapMb = 4096;
 const mb = 2 ** 20;
@@ -126,7 +126,7 @@ export function estimateStep(
     4 * allWeightElems * (budget.packedWeights ? 2 : 1) +
     4 * trainedParams * (1 + slots) +
     4 * 6 * largestTrainedLayer +
-    (budget.packedWeights ? 256 : 64) * mb;
+    (budget.packedWeights ? 128 : 64) * mb;
   const taped = layout.recompute
     ? sum(trained.map((s) => s.inputElems)) + tapeFactor.block * Math.max(0, ...trained.map((s) => sum(s.layerElems)))
     : (trained[0]?.inputElems ?? 0) + tapeFactor.whole * sum(trained.map((s) => sum(s.layerElems)));

@@ -18,7 +18,7 @@ import type { RunConfig } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import { withoutRunningStatUpdates } from "../model/batch-norm";
 import type { ResNet } from "../model/resnet";
-import { disposeSegments, forwardSegments, type Segment, segmentModel } from "../model/segments";
+import { disposeSegments, forwardSegments, runSegment, type Segment, segmentModel } from "../model/segments";
 import { AdamOptimizer } from "./adam";
 
 export type OptimizerConfig = Pick<RunConfig, "optimizer" | "lr" | "momentum" | "weightDecay">;
@@ -63,9 +63,13 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 
 const readVars = (model: tf.LayersModel) => model.trainableWeights.map((w) => w.read() as tf.Variable);
 
-/** The segments applied in order, under whatever tape is running. */
+/** The segments applied in order, under whatever tape is running; intermediates freed as they go. */
 const applyChain = (segments: readonly Segment[], x: tf.Tensor) =>
-  segments.reduce((y, s) => s.model.apply(y, { training: true }) as tf.Tensor, x);
+  segments.reduce((y, s) => {
+    const out = runSegment(s, y, true);
+    if (y !== x) y.dispose();
+    return out;
+  }, x);
 
 interface MicroResult {
   /** the slice's mean loss × its share of the batch */
