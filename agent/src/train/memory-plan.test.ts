@@ -153,14 +153,14 @@ describe.skipIf(slow)("the pre-flight against the real wasm heap (ResNet-152, 22
       wasm,
     ).peakMb;
 
-  it("refuses the old layout that aborts (batch 2, no recomputation) and the plan it picks instead runs within its estimate", async () => {
-    expect(estimate(2, false)).toBeGreaterThan(wasm.limitMb);
+  it("refuses a layout that aborts (batch 4, no recomputation) and the plan it picks instead runs within its estimate", async () => {
+    expect(estimate(4, false)).toBeGreaterThan(wasm.limitMb);
     const { numClasses: _, ...config } = base;
-    const plan = planRunMemory(parseRunConfig({ ...config, batchSize: 2, dataset: "cifar100" }), wasm);
+    const plan = planRunMemory(parseRunConfig({ ...config, batchSize: 4, dataset: "cifar100" }), wasm);
     expect(plan).toMatchObject({ microBatches: 1, recompute: true });
-    const refused = await measureStep({ ...base, batch: 2, microBatchSize: null, recompute: false });
+    const refused = await measureStep({ ...base, batch: 4, microBatchSize: null, recompute: false });
     expect(refused.ok).toBe(false);
-    const run = await measureStep({ ...base, batch: 2, microBatchSize: null, recompute: true });
+    const run = await measureStep({ ...base, batch: 4, microBatchSize: null, recompute: true });
     if (!run.ok) throw new Error(run.err);
     expect(Number.isFinite(run.r.loss)).toBe(true);
     expect(run.r.heapMb).toBeLessThanOrEqual(plan.estimatedPeakMb);
