@@ -3,16 +3,18 @@
 //                           [--torch-batches 4,8] [--old] [--python PATH]
 // Each point is a fresh process (the wasm heap only grows; max RSS only grows): one step of ResNet-152
 // (100 classes, Adam) at the given batch. Agent: the wasm heap's high-water mark, every point with the
-// layout the memory pre-flight picks for the study's batch of 128 (agent/src/train/memory-plan.ts), so
-// the slope measures one layout; `--old` adds tfjs's whole-model tape (no recomputation) at batch 1. PyTorch: max RSS of a CPU step in
-// train mode, with the agent's freeze rule. Memory per image is the slope of a least-squares line
-// through the points; the ratio agent ÷ PyTorch is the target (≤ 1 for `full` at 224 px, issue 13).
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// layout the memory pre-flight picks for the study's batch of 128 (agent/src/train/memory-plan.ts),
+// so the slope measures one layout; `--old` adds tfjs's whole-model tape (no recomputation) at
+// batch 1. PyTorch: max RSS of a CPU step in train mode (bench/torch-bench.py's train_step job, whose
+// frozen BatchNorm runs on running statistics: compare head_only/final_block with that in mind).
+// Memory per image is the slope of a least-squares line through the points; the ratio agent ÷
+// PyTorch is the target (≤ 1 for `full` at 224 px, issue 13).
 import { segmentShapes } from "../agent/src/model/segment-shapes";
 import { estimateStep, memoryBudgetFor } from "../agent/src/train/memory-plan";
 import { planRunMemory } from "../agent/src/train/train-run";
+import { measureStep } from "../agent/test/measure-step";
 import { parseRunConfig } from "../shared/src/run-config";
+import { runTorchJob } from "./anchor";
 import { opt } from "./bench-util";
 
 const mode = opt("mode", "full") as "full" | "final_block" | "head_only";
@@ -21,58 +23,35 @@ const batches = opt("batches", "1,2,4").split(",").map(Number);
 const torchBatches = opt("torch-batches", "4,8").split(",").map(Number);
 const { AI623_PYTHON } = process.env;
 const python = opt("python", AI623_PYTHON ?? "/usr/bin/python3");
-const agentRoot = fileURLToPath(new URL("../agent", import.meta.url));
-
-function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on("close", (code) => resolve({ code, out, err }));
-    child.on("error", (e) => resolve({ code: -1, out, err: e.message }));
-  });
-}
 
 async function agentPoint(batch: number, layout: { microBatchSize: number | null; recompute: boolean }) {
-  const args = { freezeMode: mode, bnFrozen: "train", imageSize: size, batch, numClasses: 100, ...layout };
-  const r = await run(process.execPath, ["--import", "tsx", "test/step-heap.ts", JSON.stringify(args)], agentRoot);
-  const line = r.out.split("\n").find((l) => l.startsWith("STEP_HEAP "));
-  if (r.code !== 0 || !line) return { batch, failed: r.err.trim().split("\n").at(-1) ?? `exit ${r.code}` };
-  const j = JSON.parse(line.slice(10)) as { heapMb: number; seconds: number; rssMb: number };
-  return { batch, heapMb: j.heapMb, rssMb: j.rssMb, seconds: Math.round(j.seconds * 10) / 10 };
+  const m = await measureStep({
+    freezeMode: mode,
+    bnFrozen: "train",
+    imageSize: size,
+    batch,
+    numClasses: 100,
+    ...layout,
+  });
+  if (!m.ok) return { batch, failed: m.err.split("\n").at(-1) ?? "failed" };
+  return { batch, heapMb: m.r.heapMb, rssMb: m.r.rssMb, seconds: Math.round(m.r.seconds * 10) / 10 };
 }
 
-const torchScript = `
-import os, resource, sys, time, torch, torchvision
-torch.set_num_threads(os.cpu_count())
-mode, S, B = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-m = torchvision.models.resnet152(weights=None, num_classes=100)
-train = lambda n: mode == "full" or n.startswith("fc") or (mode == "final_block" and n.startswith("layer4."))
-for n, p in m.named_parameters():
-    p.requires_grad = train(n)
-m.train()
-opt = torch.optim.Adam([p for p in m.parameters() if p.requires_grad], lr=1e-3)
-x, y = torch.randn(B, 3, S, S), torch.arange(B) % 100
-t0 = time.time()
-opt.zero_grad()
-loss = torch.nn.functional.cross_entropy(m(x), y)
-loss.backward()
-opt.step()
-print("TORCH", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.time() - t0, torch.__version__)
-`;
-
+/** PyTorch's step in its own process (max RSS only grows): torch-bench.py's train_step job, CPU. */
 async function torchPoint(batch: number) {
-  const r = await run(python, ["-c", torchScript, mode, String(size), String(batch)]);
-  const line = r.out.split("\n").find((l) => l.startsWith("TORCH "));
-  if (r.code !== 0 || !line) return { batch, failed: r.err.trim().split("\n").at(-1) ?? `exit ${r.code}` };
-  const [, rss, seconds, version] = line.split(" ");
-  return { batch, rssMb: Math.round(Number(rss)), seconds: Math.round(Number(seconds) * 10) / 10, version };
+  try {
+    const r = await runTorchJob<{ stepMs: number; peakMb: number }>(python, {
+      kind: "train_step",
+      mode,
+      batch,
+      size,
+      classes: 100,
+      reps: 1,
+    });
+    return { batch, rssMb: Math.round(r.peakMb), seconds: Math.round(r.stepMs / 100) / 10 };
+  } catch (e) {
+    return { batch, failed: (e as Error).message.split("\n").filter(Boolean).at(-1) ?? "failed" };
+  }
 }
 
 /** Least-squares slope of y over x. */

@@ -8,21 +8,10 @@ import { initBackend } from "../src/backend/init";
 import { applyFreeze } from "../src/model/freeze";
 import { buildResNet } from "../src/model/resnet";
 import { createTrainStep } from "../src/train/train-step";
-
-interface Args {
-  freezeMode: "head_only" | "final_block" | "full";
-  bnFrozen: "train" | "eval";
-  imageSize: number;
-  batch: number;
-  microBatchSize: number | null;
-  recompute: boolean;
-  numClasses: number;
-  blocks?: number[];
-  widths?: number[];
-}
+import type { StepHeapArgs } from "./measure-step";
 
 async function main(): Promise<void> {
-  const a = JSON.parse(process.argv[2] ?? "{}") as Args;
+  const a = JSON.parse(process.argv[2] ?? "{}") as StepHeapArgs;
   await initBackend("wasm", { wasmThreads: 1 });
   const heapMb = () =>
     (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength / 2 ** 20;

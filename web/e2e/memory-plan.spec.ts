@@ -1,3 +1,4 @@
+import { makeMemoryPlan } from "@ai623/shared/testing";
 import { expect, type Page, test } from "@playwright/test";
 import { agentCall, epoch, mutate, open, signUp, snapshot, startAgent, tinyConfig } from "./api";
 
@@ -19,16 +20,7 @@ const swiftShader = {
 };
 
 /** The pre-flight split the study's batch of 128 into 4 micro-batches, and train-mode BatchNorm sees each. */
-const splitPlan = {
-  batchSize: 128,
-  microBatchSize: 32,
-  microBatches: 4,
-  recompute: true,
-  batchStatistics: true,
-  estimatedPeakMb: 3100,
-  limitMb: 3891,
-  limitSource: "AI623_GPU_MEMORY_MB",
-};
+const splitPlan = makeMemoryPlan({ microBatchSize: 32, limitSource: "AI623_GPU_MEMORY_MB" });
 
 /** Two finished runs: one micro-batched on SwiftShader, one in whole batches from an older agent. */
 async function seedRuns(page: Page) {

@@ -5,31 +5,18 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EpochMetrics, parseRunConfig } from "@ai623/shared";
+import type { EpochMetrics } from "@ai623/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initTestBackend, swiftShader } from "../../test/swiftshader";
+import { tinyModel, tinyRunConfig } from "../../test/tiny-run";
 import { readSafetensors } from "../model/safetensors";
 import { checkpointDirOf } from "./checkpoint";
-import { type ModelOverrides, trainRun } from "./train-run";
+import { trainRun } from "./train-run";
 
-const tiny: ModelOverrides = {
-  blocks: [1, 1, 1, 1],
-  widths: [4, 4, 8, 8],
-  synthetic: { train: 48, test: 24, seed: 3 },
-};
+const tiny = tinyModel;
 // SGD: its updates are linear in the gradient, so the backends' difference stays at rounding level
 // (Adam's first steps are ±lr whatever the gradient's size: noise-level gradients could flip them).
-const config = parseRunConfig({
-  dataset: "synthetic-cifar10",
-  init: "random",
-  freezeMode: "full",
-  epochs: 2,
-  batchSize: 16,
-  imageSize: 32,
-  optimizer: "sgd",
-  lr: 0.05,
-  seed: 7,
-});
+const config = tinyRunConfig({ epochs: 2, optimizer: "sgd", lr: 0.05 });
 // Measured on SwiftShader: epoch-2 metrics within 2.4e-7, weights within 4.3e-6. (Not against an
 // uninterrupted run of the other backend: 1e-3 relative gradient differences, wasm's float32 sums in
 // train-mode BatchNorm's backward, grow over epochs; webgpu agrees with the cpu backend there.)

@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { type GpuAdapter, microBatchesChangeBatchNorm, parseRunConfig, presets } from "@ai623/shared";
 import { describe, expect, it } from "vitest";
+import { measureStep } from "../../test/measure-step";
 import { presetMemoryCheck } from "../commands/doctor";
 import { AgentError } from "../errors";
 import { segmentShapes } from "../model/segment-shapes";
@@ -9,7 +8,6 @@ import { estimateStep, memoryBudgetFor, wasmHeapMb } from "./memory-plan";
 import { planRunMemory } from "./train-run";
 
 const slow = process.env.AI623_FAST === "1";
-const agentRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /** An H100-class adapter with the 80 GB budget the issue asks the presets to fit. */
 const gpu80: GpuAdapter = {
@@ -114,34 +112,6 @@ describe("the memory pre-flight", () => {
     expect(thrown(() => memoryBudgetFor("wasm", null, { AI623_MEMORY_MB: "lots" })).code).toBe("INVALID_ARGUMENT");
   });
 });
-
-interface HeapResult {
-  heapMb: number;
-  loss: number;
-}
-
-/** One step in a fresh process (the wasm heap never shrinks): its heap high-water mark, or the crash. */
-function measureStep(args: Record<string, unknown>): Promise<{ ok: true; r: HeapResult } | { ok: false; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/step-heap.ts", JSON.stringify(args)], {
-      cwd: agentRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on("close", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("STEP_HEAP "));
-      if (code === 0 && line) resolve({ ok: true, r: JSON.parse(line.slice(10)) as HeapResult });
-      else resolve({ ok: false, err: err.slice(-2000) || `exit ${code}` });
-    });
-  });
-}
 
 describe.skipIf(slow)("the pre-flight against the real wasm heap (ResNet-152, 224 px)", () => {
   const base = { freezeMode: "full", bnFrozen: "train", imageSize: 224, numClasses: 100 } as const;

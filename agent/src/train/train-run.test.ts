@@ -2,31 +2,19 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EpochMetrics, parseRunConfig } from "@ai623/shared";
+import type { EpochMetrics } from "@ai623/shared";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyModel, tinyRunConfig } from "../../test/tiny-run";
 import { initBackend } from "../backend/init";
 import { readSafetensors } from "../model/safetensors";
 import { checkpointDirOf, listCheckpoints } from "./checkpoint";
-import { type ModelOverrides, trainRun } from "./train-run";
+import { trainRun } from "./train-run";
 
 // ≈10–25 s each on a shared 2-core machine: skipped under AI623_FAST, except the quick stop test.
 const slow = process.env.AI623_FAST === "1";
-const tiny: ModelOverrides = {
-  blocks: [1, 1, 1, 1],
-  widths: [4, 4, 8, 8],
-  synthetic: { train: 48, test: 24, seed: 3 },
-};
-const config = parseRunConfig({
-  dataset: "synthetic-cifar10",
-  init: "random",
-  freezeMode: "full",
-  epochs: 3,
-  batchSize: 16,
-  imageSize: 32,
-  lr: 5e-3,
-  seed: 7,
-});
+const tiny = tinyModel;
+const config = tinyRunConfig({ epochs: 3, lr: 5e-3 });
 const runId = "00000000-0000-4000-8000-000000000001";
 let cacheDir: string;
 

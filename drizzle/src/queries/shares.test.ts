@@ -1,3 +1,4 @@
+import { makeMemoryPlan } from "@ai623/shared/testing";
 import { describe, expect, it } from "vitest";
 import { BadInputError, NotFoundError } from "../errors";
 import { createTestAgent, createTestUser, epochRow, queueTestRun, sqlEngines, testConfig, useTestDb } from "../testing";
@@ -57,16 +58,7 @@ describe.each(sqlEngines)("comparisons and share links on %s", (engine) => {
     const { pre, rnd, agentId } = await twoTrainedRuns(owner);
     const split = await queueTestRun(t.db, owner, { name: "split", config: testConfig({ seed: 7 }) });
     await claimNextRun(t.db, agentId, { gpu: false });
-    const memoryPlan = {
-      batchSize: 128,
-      microBatchSize: 32,
-      microBatches: 4,
-      recompute: true,
-      batchStatistics: true,
-      estimatedPeakMb: 3100,
-      limitMb: 3891,
-      limitSource: "wasm heap (4 GiB)",
-    };
+    const memoryPlan = makeMemoryPlan({ microBatchSize: 32 });
     await startRun(t.db, agentId, {
       runId: split.id,
       backend: "wasm",

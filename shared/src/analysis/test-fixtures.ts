@@ -1,6 +1,9 @@
 import type { EpochMetrics } from "../metrics";
 import type { ModelAnalysisRecord } from "../model-analysis";
 import type { MemoryPlan } from "../protocol";
+
+export { makeMemoryPlan } from "../testing";
+
 import { numClasses, parseRunConfig, type RunConfigInput } from "../run-config";
 import type { RunStatus } from "../run-status";
 import type { ComparisonRun } from "./input";
@@ -103,31 +106,6 @@ export interface RunSpec extends Partial<Omit<CurveSpec, "epochs">> {
   withAnalysis?: boolean;
   prefixCached?: boolean;
   memoryPlan?: MemoryPlan;
-}
-
-/**
- * What an agent's pre-flight reports: `batchSize` split into micro-batches of `microBatchSize`
- * (the last one smaller when it does not divide), BatchNorm with batch statistics unless told.
- */
-export function makeMemoryPlan({
-  batchSize = 128,
-  microBatchSize,
-  batchStatistics = true,
-}: {
-  batchSize?: number;
-  microBatchSize: number;
-  batchStatistics?: boolean;
-}): MemoryPlan {
-  return {
-    batchSize,
-    microBatchSize,
-    microBatches: Math.ceil(batchSize / microBatchSize),
-    recompute: microBatchSize < batchSize,
-    batchStatistics,
-    estimatedPeakMb: 3_100,
-    limitMb: 3_891,
-    limitSource: "wasm heap (4 GiB)",
-  };
 }
 
 export function makeRun(spec: RunSpec): ComparisonRun {

@@ -1,4 +1,5 @@
 import type { GpuAdapter, MemoryPlan } from "@ai623/shared";
+import { makeMemoryPlan } from "@ai623/shared/testing";
 import { describe, expect, it } from "vitest";
 import { describeAdapter, describeMemoryPlan, microBatchMarker } from "./run-setup";
 
@@ -13,17 +14,8 @@ const swiftShader: GpuAdapter = {
   memoryBudgetMb: 4096,
 };
 
-const plan = (over: Partial<MemoryPlan> = {}): MemoryPlan => ({
-  batchSize: 128,
-  microBatchSize: 32,
-  microBatches: 4,
-  recompute: true,
-  batchStatistics: true,
-  estimatedPeakMb: 3100,
-  limitMb: 3891,
-  limitSource: "wasm heap",
-  ...over,
-});
+const plan = (over: Partial<MemoryPlan> = {}): MemoryPlan =>
+  makeMemoryPlan({ microBatchSize: 32, limitSource: "wasm heap", ...over });
 
 describe("run setup in words", () => {
   it("names the adapter, its limits and budget, and says when it is a software rasteriser", () => {
