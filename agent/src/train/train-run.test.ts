@@ -221,6 +221,28 @@ describe("trainRun", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("fails a diverging run at once with NON_FINITE_LOSS, posting no epoch with a NaN", async () => {
+    // lr 10 with weight decay 1: every SGD step multiplies the weights by about −9
+    const epochs: number[] = [];
+    const run = trainRun({
+      runId: "00000000-0000-4000-8000-000000000004",
+      config: tinyRunConfig({ epochs: 6, optimizer: "sgd", lr: 10, momentum: 0.9, weightDecay: 1 }),
+      cacheDir,
+      overrides: tiny,
+      checkpointEvery: 0,
+      onEpoch: (m) => {
+        epochs.push(m.epoch);
+      },
+    });
+    await expect(run).rejects.toMatchObject({
+      code: "NON_FINITE_LOSS",
+      message: expect.stringMatching(
+        /^The (training loss at epoch \d+, step \d+|validation loss after epoch \d+) is (NaN|-?Infinity) \(the last finite training loss was .*\): training diverged\. Lower the learning rate/,
+      ),
+    });
+    expect(epochs.length).toBeLessThan(6);
+  });
+
   // uses the checkpoint the first test wrote
   it.skipIf(slow)("refuses a checkpoint of another configuration with a clear error", async () => {
     await expect(

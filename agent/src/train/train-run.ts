@@ -301,6 +301,18 @@ export async function trainRun(opt: TrainRunOptions): Promise<TrainRunResult> {
   }
 }
 
+/** A run whose loss is NaN or infinite has diverged: no later step can recover it, so it fails now. */
+function nonFiniteLoss(what: string, value: number, lastFinite: number | null): AgentError {
+  const before =
+    lastFinite === null
+      ? "no finite loss before it in this epoch"
+      : `the last finite training loss was ${lastFinite.toPrecision(4)}`;
+  return new AgentError(
+    "NON_FINITE_LOSS",
+    `The ${what} is ${value} (${before}): training diverged. Lower the learning rate (or the weight decay) and launch it again.`,
+  );
+}
+
 interface EpochTools {
   step: ReturnType<typeof createTrainStep>;
   /** image batches, or cached prefix outputs */
@@ -324,6 +336,8 @@ async function runEpoch(
   const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
   let seen = resumed?.seen ?? 0;
   let lossSum = resumed?.lossSum ?? 0;
+  /** the last finite training loss of a step, for NON_FINITE_LOSS */
+  let last: number | null = null;
   let hits = resumed?.hits ?? 0;
   let s = resumed?.step ?? 0;
   let trainSeconds: number | null = null;
@@ -347,6 +361,8 @@ async function runEpoch(
     try {
       checkStop();
       const r = await step.run(batch.xs, batch.ys);
+      if (!Number.isFinite(r.loss)) throw nonFiniteLoss(`training loss at epoch ${epoch}, step ${s + 1}`, r.loss, last);
+      last = r.loss;
       seen += batch.size;
       lossSum += r.loss * batch.size;
       hits += Math.round(r.accuracy * batch.size);
@@ -366,6 +382,7 @@ async function runEpoch(
   }
   trainSeconds = elapsed();
   const val = await evaluate(opt, evalModel, pipeline, epoch, checkStop, inferenceBatchSize);
+  if (!Number.isFinite(val.loss)) throw nonFiniteLoss(`validation loss after epoch ${epoch}`, val.loss, last);
   return {
     epoch,
     trainLoss: lossSum / seen,
