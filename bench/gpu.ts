@@ -114,7 +114,7 @@ async function agentPoint(
   adapter: GpuAdapter | null,
 ): Promise<AgentPoint> {
   const config = parseRunConfig({ freezeMode: mode, imageSize: size, batchSize: batch, bnFrozen: "eval" });
-  const plan = planRunMemory(config, memoryBudgetFor(backend, adapter), net);
+  const plan = planRunMemory(config, memoryBudgetFor(backend, { adapter }), net);
   applyFreeze(model, mode, "eval");
   const step = createTrainStep(
     model,
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
         ...e2eJob,
         mode: "head_only",
         cacheDir,
-        memoryBudget: memoryBudgetFor(backend, adapter),
+        memoryBudget: memoryBudgetFor(backend, { adapter }),
         progress,
         ...net,
       }).catch(failure);

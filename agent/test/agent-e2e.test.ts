@@ -148,7 +148,7 @@ describe.skipIf(slow)("ai623-agent against the real API", { timeout: 300_000 }, 
       blocks: tinyOverrides.blocks,
       widths: tinyOverrides.widths,
     });
-    const wasm = memoryBudgetFor("wasm", null, {});
+    const wasm = memoryBudgetFor("wasm", { env: {} });
     const one = estimateStep(shapes, { microBatchSize: 1, recompute: true }, "adam", wasm);
     const limitMb = Math.floor(one.fixedMb + 4.5 * one.perImageMb);
     const { user, token, run: tooBig, cacheDir } = await setup(1, { ...config, microBatchSize: 16 });

@@ -49,7 +49,7 @@ export async function collectDoctorChecks(o: DoctorOptions, env: NodeJS.ProcessE
       });
       if (probe.ok && !software && !chosen) chosen = { backend, adapter: probe.adapter ?? null };
     }
-    if (chosen) checks.push(presetMemoryCheck(chosen.backend, chosen.adapter, env));
+    if (chosen) checks.push(presetMemoryCheck(chosen.backend, chosen.adapter, gpuMemoryMb, env));
   }
   const free = os.freemem();
   checks.push({
@@ -114,8 +114,13 @@ export async function runDoctor(o: DoctorOptions, print: (line: string) => void 
 }
 
 /** How the study's eight presets (224 px, batch 128) fit the backend `auto` would choose. */
-export function presetMemoryCheck(backend: BackendId, adapter: GpuAdapter | null, env: NodeJS.ProcessEnv): DoctorCheck {
-  const budget = memoryBudgetFor(backend, adapter, env);
+export function presetMemoryCheck(
+  backend: BackendId,
+  adapter: GpuAdapter | null,
+  gpuMemoryMb: number | null,
+  env: NodeJS.ProcessEnv,
+): DoctorCheck {
+  const budget = memoryBudgetFor(backend, { adapter, gpuMemoryMb, env });
   const groups = new Map<string, string[]>();
   let refused = 0;
   for (const preset of presets) {

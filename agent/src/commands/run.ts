@@ -183,6 +183,7 @@ export async function runAgentCommand(o: RunOptions, env: NodeJS.ProcessEnv = pr
       },
       backend,
       cacheDir: opts.cacheDir,
+      gpuMemoryMb: opts.gpuMemoryMb,
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
       maxRuns: opts.maxRuns,
       checkpointEvery: opts.checkpointEvery,

@@ -46,6 +46,8 @@ export interface AgentLoopOptions {
   checkpointEvery?: number;
   overrides?: ModelOverrides;
   health?: BackendHealth;
+  /** --gpu-memory / AI623_GPU_MEMORY_MB (validated): the GPU memory budget on tensorflow-gpu */
+  gpuMemoryMb?: number | null;
   terminal: Terminal;
   shutdown: Shutdown;
 }
@@ -191,7 +193,7 @@ async function processRun(
       ...(opt.checkpointEvery !== undefined ? { checkpointEvery: opt.checkpointEvery } : {}),
       ...(opt.overrides ? { overrides: opt.overrides } : {}),
       shouldStop: stopReason,
-      memoryBudget: memoryBudgetFor(opt.backend.id, opt.backend.adapter),
+      memoryBudget: memoryBudgetFor(opt.backend.id, { adapter: opt.backend.adapter, gpuMemoryMb: opt.gpuMemoryMb }),
       log: (message) => log.info(message),
       onReady: (info) => {
         reporter.add("start", run.id, {

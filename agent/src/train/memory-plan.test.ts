@@ -20,7 +20,7 @@ const gpu80: GpuAdapter = {
   maxStorageBufferBindingSize: 2 ** 31,
   memoryBudgetMb: 80 * 1024,
 };
-const wasm = memoryBudgetFor("wasm", null, {});
+const wasm = memoryBudgetFor("wasm", { env: {} });
 
 const thrown = (f: () => unknown): AgentError => {
   try {
@@ -43,7 +43,7 @@ describe("the memory pre-flight", () => {
       expect(onWasm.microBatchSize * onWasm.microBatches).toBeGreaterThanOrEqual(128);
       // a full step at 224 px needs recomputation and micro-batches in 4 GiB
       if (config.freezeMode === "full") expect(onWasm.recompute && onWasm.microBatches > 1).toBe(true);
-      const onGpu = planRunMemory(config, memoryBudgetFor("webgpu", gpu80, {}));
+      const onGpu = planRunMemory(config, memoryBudgetFor("webgpu", { adapter: gpu80, env: {} }));
       // on the GPU the whole batch goes at once: BatchNorm sees the study's batch of 128
       expect(onGpu.microBatches, preset.id).toBe(1);
       expect(microBatchesChangeBatchNorm(onGpu)).toBe(false);
@@ -80,7 +80,7 @@ describe("the memory pre-flight", () => {
   it("splits the batch where one activation would pass the GPU's storage-binding limit", () => {
     const config = parseRunConfig({ freezeMode: "head_only", bnFrozen: "eval" });
     const small = { ...gpu80, maxStorageBufferBindingSize: 128 * 2 ** 20 };
-    const plan = planRunMemory(config, memoryBudgetFor("webgpu", small, {}));
+    const plan = planRunMemory(config, memoryBudgetFor("webgpu", { adapter: small, env: {} }));
     expect(plan.microBatches).toBeGreaterThan(1);
     const segs = segmentShapes({ ...config, numClasses: 10 });
     const largest = Math.max(...segs.flatMap((s) => s.layerElems)) * 4;
@@ -105,11 +105,11 @@ describe("the memory pre-flight", () => {
   });
 
   it("reads AI623_MEMORY_MB and refuses a bad value", () => {
-    expect(memoryBudgetFor("cpu", null, { AI623_MEMORY_MB: "2048" })).toMatchObject({
+    expect(memoryBudgetFor("cpu", { env: { AI623_MEMORY_MB: "2048" } })).toMatchObject({
       limitMb: 2048,
       source: "AI623_MEMORY_MB",
     });
-    expect(thrown(() => memoryBudgetFor("wasm", null, { AI623_MEMORY_MB: "lots" })).code).toBe("INVALID_ARGUMENT");
+    expect(thrown(() => memoryBudgetFor("wasm", { env: { AI623_MEMORY_MB: "lots" } })).code).toBe("INVALID_ARGUMENT");
   });
 });
 
@@ -141,16 +141,16 @@ describe.skipIf(slow)("the pre-flight against the real wasm heap (ResNet-152, 22
 
 describe("doctor's study-presets row", () => {
   it("says how each preset fits the backend auto would choose, and fails when one cannot", () => {
-    const wasmRow = presetMemoryCheck("wasm", null, {});
+    const wasmRow = presetMemoryCheck("wasm", null, null, {});
     expect(wasmRow.ok).toBe(true);
     expect(wasmRow.detail).toMatch(/^on wasm, within 4096 MB \(the wasm heap \(4 GiB\)\)/);
     expect(wasmRow.detail).toMatch(
       /transfer-pretrained-full, transfer-random-full: \d+ micro-batches of ≤ \d+, recomputed \(BatchNorm sees micro-batches\)/,
     );
     expect(wasmRow.detail).toMatch(/baseline, disabled-skip.*: batch 128 at once/);
-    const gpuRow = presetMemoryCheck("webgpu", gpu80, {});
+    const gpuRow = presetMemoryCheck("webgpu", gpu80, null, {});
     expect(gpuRow.detail).not.toMatch(/micro-batches/);
-    const tight = presetMemoryCheck("wasm", null, { AI623_MEMORY_MB: "600" });
+    const tight = presetMemoryCheck("wasm", null, null, { AI623_MEMORY_MB: "600" });
     expect(tight.ok).toBe(false);
     expect(tight.detail).toMatch(/does not fit \(MEMORY_WONT_FIT\)/);
   });

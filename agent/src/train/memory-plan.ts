@@ -5,8 +5,8 @@
 // trained parameters + a transient for the update + per image × micro-batch: the activations the
 // gradient tape keeps. With recomputation (train-step.ts) the tape keeps the trained blocks' inputs
 // and one block's internals at a time; without it, every trained layer's internals. The constants
-// were fitted to the wasm heap's high-water mark for ResNet-152 at 32 and 224 px in every freeze mode,
-// with and without recomputation (agent README, "Memory"): they over-estimate it by 1–50 %, never under.
+// were fitted to the wasm heap's high-water mark for ResNet-152 at 224 px in every freeze mode, with
+// and without recomputation (agent README, "Memory"): they over-estimate it by 9–33 %, never under.
 import os from "node:os";
 import { type BackendId, type GpuAdapter, type MemoryPlan, type RunConfig, usesBatchStatistics } from "@ai623/shared";
 import { resolveGpuMemoryBudget } from "../backend/webgpu-adapter";
@@ -35,12 +35,18 @@ export interface MemoryBudget {
   packedWeights: boolean;
 }
 
+export interface BudgetSettings {
+  /** webgpu: the adapter, which carries its memory budget and buffer limits */
+  adapter?: GpuAdapter | null;
+  /** tensorflow-gpu: --gpu-memory / AI623_GPU_MEMORY_MB, already validated (run.ts) */
+  gpuMemoryMb?: number | null;
+  /** read for AI623_MEMORY_MB */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** The budget a backend trains in. WebGPU reports no memory size: the adapter carries the setting. */
-export function memoryBudgetFor(
-  backend: BackendId,
-  adapter: GpuAdapter | null = null,
-  env: NodeJS.ProcessEnv = process.env,
-): MemoryBudget {
+export function memoryBudgetFor(backend: BackendId, settings: BudgetSettings = {}): MemoryBudget {
+  const { adapter = null, gpuMemoryMb = null, env = process.env } = settings;
   const hostMb = Math.floor((os.totalmem() / mb) * 0.8);
   const override = env.AI623_MEMORY_MB;
   if (override !== undefined && override !== "") {
@@ -74,10 +80,9 @@ export function memoryBudgetFor(
   }
   if (backend === "tensorflow-gpu") {
     // libtensorflow's CUDA device: the same budget rule as WebGPU on an NVIDIA card
-    const setting = Number(env.AI623_GPU_MEMORY_MB);
     const gpu = resolveGpuMemoryBudget(
       { vendor: "nvidia", description: "", software: false },
-      { settingMb: Number.isFinite(setting) && setting > 0 ? setting : null },
+      { settingMb: gpuMemoryMb },
     );
     return {
       limitMb: gpu.mb,

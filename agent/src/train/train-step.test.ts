@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/init";
 import { applyFreeze } from "../model/freeze";
 import { buildResNet, disposeResNet } from "../model/resnet";
-import { createTrainStep } from "./train-step";
+import { createTrainStep, type StepLayout } from "./train-step";
 
 const slow = process.env.AI623_FAST === "1";
 
@@ -128,8 +128,39 @@ function maxDiff(a: Map<string, Float32Array | Int32Array | Uint8Array>, b: type
   return worst;
 }
 
+/**
+ * One SGD step of a fresh tiny net per layout equals the reference step: its loss within `lossTol`,
+ * every weight and BatchNorm statistic within 1e-6.
+ */
+async function expectLayoutsMatchReference(
+  mode: "full" | "final_block" | "head_only",
+  bnFrozen: "train" | "eval",
+  layouts: StepLayout[],
+  lossTol: number,
+) {
+  const xs = tf.randomNormal([8, 32, 32, 3], 0, 1, "float32", 11) as tf.Tensor4D;
+  const labels = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32");
+  const ref = tinyNet();
+  applyFreeze(ref, mode, bnFrozen);
+  const refLoss = await referenceStep(ref, xs, labels, layoutSgd.lr);
+  for (const layout of layouts) {
+    const net = tinyNet();
+    applyFreeze(net, mode, bnFrozen);
+    const step = createTrainStep(net, layoutSgd, layout);
+    const r = await step.run(xs, labels);
+    expect(Math.abs(r.loss - refLoss), JSON.stringify(layout)).toBeLessThan(lossTol);
+    expect(maxDiff(snapshot(net), snapshot(ref)), JSON.stringify(layout)).toBeLessThan(1e-6);
+    step.dispose();
+    disposeResNet(net);
+  }
+  disposeResNet(ref);
+  tf.dispose([xs, labels]);
+}
+
+const layoutSgd = { optimizer: "sgd", lr: 0.05, momentum: 0, weightDecay: 0 } as const;
+
 describe("createTrainStep memory layouts (recompute, micro-batches, from a cut)", () => {
-  const sgd = { optimizer: "sgd", lr: 0.05, momentum: 0, weightDecay: 0 } as const;
+  const sgd = layoutSgd;
   const data = () => ({
     xs: tf.randomNormal([8, 32, 32, 3], 0, 1, "float32", 11) as tf.Tensor4D,
     labels: tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32"),
@@ -142,42 +173,13 @@ describe("createTrainStep memory layouts (recompute, micro-batches, from a cut)"
     ["final_block", "eval"],
   ] as const) {
     it(`${mode}/${bnFrozen}: recomputing per block equals tfjs's whole-model step (weights and BN stats)`, async () => {
-      const { xs, labels } = data();
-      const ref = tinyNet();
-      applyFreeze(ref, mode, bnFrozen);
-      const refLoss = await referenceStep(ref, xs, labels, sgd.lr);
-      for (const recompute of [false, true]) {
-        const net = tinyNet();
-        applyFreeze(net, mode, bnFrozen);
-        const step = createTrainStep(net, sgd, { recompute });
-        const r = await step.run(xs, labels);
-        expect(Math.abs(r.loss - refLoss)).toBeLessThan(1e-6);
-        expect(maxDiff(snapshot(net), snapshot(ref))).toBeLessThan(1e-6);
-        step.dispose();
-        disposeResNet(net);
-      }
-      disposeResNet(ref);
-      tf.dispose([xs, labels]);
+      await expectLayoutsMatchReference(mode, bnFrozen, [{ recompute: false }, { recompute: true }], 1e-6);
     });
   }
 
   it("micro-batches sum to the whole batch's gradient where no BatchNorm uses batch statistics", async () => {
-    const { xs, labels } = data();
-    const ref = tinyNet();
-    applyFreeze(ref, "head_only", "eval");
-    const refLoss = await referenceStep(ref, xs, labels, sgd.lr);
-    for (const microBatchSize of [1, 3, 4]) {
-      const net = tinyNet();
-      applyFreeze(net, "head_only", "eval");
-      const step = createTrainStep(net, sgd, { microBatchSize, recompute: true });
-      const r = await step.run(xs, labels);
-      expect(Math.abs(r.loss - refLoss)).toBeLessThan(1e-5);
-      expect(maxDiff(snapshot(net), snapshot(ref))).toBeLessThan(1e-6);
-      step.dispose();
-      disposeResNet(net);
-    }
-    disposeResNet(ref);
-    tf.dispose([xs, labels]);
+    const layouts = [1, 3, 4].map((microBatchSize) => ({ microBatchSize, recompute: true }));
+    await expectLayoutsMatchReference("head_only", "eval", layouts, 1e-5);
   });
 
   it("leaks no tensor across recomputed, micro-batched steps", async () => {
