@@ -80,6 +80,13 @@ test("a micro-batched run on a software adapter: its page, the list and the repo
   const card = await page.getByTestId("run-agent").boundingBox();
   expect((card?.x ?? 0) + (card?.width ?? 0)).toBeLessThanOrEqual(390);
 
+  // a desktop's width: the same card beside the curves, still inside the page
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await open(page, `/runs/${ids["split run"]}`);
+  await expect(page.getByRole("region", { name: "Memory plan" }).getByRole("note")).toBeVisible();
+  await snapshot(page, "run-micro-batched-1440");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+
   // a run from an older agent shows neither
   await open(page, `/runs/${ids["whole run"]}`);
   await expect(page.getByTestId("run-agent")).toContainText("webgpu agent");
